@@ -1,0 +1,152 @@
+// Package testredis starts a real redis-server for tests, on a free loopback
+// port with a throw-away configuration, and stops it when the test ends.
+package testredis
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Server is a running redis-server.
+type Server struct {
+	Addr string
+	cmd  *exec.Cmd
+	dir  string
+}
+
+// Start runs a redis-server for the test. It fails the test, with the
+// install hint, when redis-server is not on the machine: a store test that
+// silently skips would prove nothing.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		tb.Fatalf("testredis: redis-server not found (apt-get install -y redis-server, or run .ci/run): %v", err)
+	}
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		s, err := start(tb, bin)
+		if err == nil {
+			return s
+		}
+		lastErr = err
+	}
+	tb.Fatalf("testredis: %v", lastErr)
+	return nil
+}
+
+func start(tb testing.TB, bin string) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	dir := tb.TempDir()
+	args := []string{
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", dir, "--logfile", "", "--daemonize", "no", "--protected-mode", "yes",
+	}
+	cmd := exec.Command(bin, args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	ready := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		var lines []string
+		for sc.Scan() {
+			line := sc.Text()
+			lines = append(lines, line)
+			if strings.Contains(line, "Ready to accept connections") {
+				ready <- nil
+				for sc.Scan() {
+				}
+				return
+			}
+		}
+		ready <- fmt.Errorf("redis-server exited: %s", strings.Join(lines, "\n"))
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			_ = cmd.Wait()
+			return nil, err
+		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("redis-server did not start within 10s")
+	}
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, dir: dir}
+	tb.Cleanup(s.Stop)
+	return s, nil
+}
+
+// Stop kills the server.
+func (s *Server) Stop() {
+	if s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+	}
+}
+
+// Client returns a client of the server, closed when the test ends.
+func (s *Server) Client(tb testing.TB) *redis.Client {
+	tb.Helper()
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, PoolSize: 64})
+	tb.Cleanup(func() { _ = c.Close() })
+	if err := c.Ping(context.Background()).Err(); err != nil {
+		tb.Fatalf("testredis: ping %s: %v", s.Addr, err)
+	}
+	return c
+}
+
+// URL is the LICENSEDESK_REDIS_URL of the server.
+func (s *Server) URL() string { return "redis://" + s.Addr }
+
+// New starts a real server and returns a client of it.
+func New(tb testing.TB) *redis.Client {
+	tb.Helper()
+	return Start(tb).Client(tb)
+}
+
+// Mini returns a client of an in-process miniredis, for fast unit tests of
+// plain behaviour. Every behaviour that touches Redis also has a test on a
+// real server.
+func Mini(tb testing.TB) *redis.Client {
+	tb.Helper()
+	m := miniredis.RunT(tb)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Available reports whether redis-server is installed.
+func Available() bool {
+	_, err := exec.LookPath("redis-server")
+	return err == nil && os.Getenv("LICENSEDESK_NO_REDIS") == ""
+}

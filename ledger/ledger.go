@@ -1,0 +1,454 @@
+package ledger
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrContention means a request could not be committed because other
+// requests kept changing the same products or users; it is temporary.
+var ErrContention = errors.New("ledger: too much contention, try again")
+
+// Ledger applies change requests to the Redis store under the rules of
+// SPEC §3. It is safe for concurrent use.
+type Ledger struct {
+	rdb   redis.UniversalClient
+	base  *Catalog
+	clock Clock
+	log   *slog.Logger
+
+	mu  sync.RWMutex
+	cat *Catalog // base plus the overrides stored in Redis
+}
+
+// New returns a ledger on rdb. Call Refresh to load catalog overrides.
+func New(rdb redis.UniversalClient, base *Catalog, clock Clock, log *slog.Logger) *Ledger {
+	if base == nil {
+		base = DefaultCatalog()
+	}
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Ledger{rdb: rdb, base: base, cat: base, clock: clock, log: log}
+}
+
+// Redis returns the client the ledger uses.
+func (l *Ledger) Redis() redis.UniversalClient { return l.rdb }
+
+// Clock returns the ledger's clock.
+func (l *Ledger) Clock() Clock { return l.clock }
+
+// Catalog returns the catalog in force.
+func (l *Ledger) Catalog() *Catalog {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.cat
+}
+
+// Refresh reloads the catalog overrides stored by ledger import.
+func (l *Ledger) Refresh(ctx context.Context) error {
+	raw, err := l.rdb.Get(ctx, keyCatalog).Result()
+	if errors.Is(err, redis.Nil) {
+		l.mu.Lock()
+		l.cat = l.base
+		l.mu.Unlock()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: load catalog: %w", err)
+	}
+	var over []Product
+	if err := json.Unmarshal([]byte(raw), &over); err != nil {
+		return fmt.Errorf("ledger: load catalog: %w", err)
+	}
+	cat, err := l.base.WithOverrides(over)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.cat = cat
+	l.mu.Unlock()
+	return nil
+}
+
+var (
+	entropyMu sync.Mutex
+	entropy   = ulid.Monotonic(cryptoReader{}, 0)
+)
+
+// NewRequestID returns a new request id: "LD-" and a ULID.
+func NewRequestID(now time.Time) string {
+	entropyMu.Lock()
+	defer entropyMu.Unlock()
+	return "LD-" + ulid.MustNew(ulid.Timestamp(now), entropy).String()
+}
+
+var requestIDPattern = regexp.MustCompile(`^LD-[0-9A-HJKMNP-TV-Z]{26}$`)
+
+// ValidRequestID reports whether s is a request id.
+func ValidRequestID(s string) bool { return requestIDPattern.MatchString(s) }
+
+var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidTenantID reports whether s is a valid tenant slug.
+func ValidTenantID(s string) bool { return tenantPattern.MatchString(s) }
+
+// maxAttempts bounds the re-plans after version clashes.
+const maxAttempts = 100
+
+// Submit checks req against the rules and, unless it is a dry run or is
+// refused, applies it in one atomic step with its audit record (R-ATOMIC,
+// R-AUDIT). A request whose idempotency key was already used returns the
+// first result, marked duplicate (R-IDEMPOTENT). Refusals are results, not
+// errors; errors are faults (Redis down, contention).
+func (l *Ledger) Submit(ctx context.Context, req Request) (Result, error) {
+	return l.submit(ctx, &req, nil)
+}
+
+// SubmitWithOutbox is Submit with an outbox entry written in the same atomic
+// step as the request (DESIGN "Outbox"). The entry is built from the result.
+func (l *Ledger) SubmitWithOutbox(ctx context.Context, req Request, outbox func(Result) ([]byte, error)) (Result, error) {
+	return l.submit(ctx, &req, outbox)
+}
+
+func (l *Ledger) submit(ctx context.Context, req *Request, outbox func(Result) ([]byte, error)) (Result, error) {
+	now := l.clock.Now()
+	if req.ID == "" {
+		req.ID = NewRequestID(now)
+	}
+	req.Tenant = strings.ToLower(strings.TrimSpace(req.Tenant))
+	cat := l.Catalog()
+	normalizeOps(req, cat)
+	if res, bad := l.validate(req, now); bad {
+		return res, nil
+	}
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
+		}
+		now = l.clock.Now()
+		snap, dupID, err := readSnapshot(ctx, l.rdb, req, cat)
+		if err != nil {
+			return Result{}, err
+		}
+		if dupID != "" {
+			return l.duplicate(ctx, req.Tenant, dupID)
+		}
+		if snap == nil {
+			res := refusedResult(req, now, UnknownTenant, fmt.Sprintf("no tenant %q", req.Tenant))
+			l.auditGlobal(ctx, req, &res)
+			return res, nil
+		}
+		res, eff := Plan(snap, req, cat, now)
+		if code, msg := authorize(req, &snap.Tenant); code != "" {
+			res, eff = refusedResult(req, now, code, msg), Effects{}
+		}
+		if req.DryRun {
+			return res, nil
+		}
+		rec := &AuditRecord{Kind: "request", Request: req, Result: &res, At: now}
+		if !eff.empty() {
+			rec.Effects = &eff
+		}
+		var box []byte
+		if outbox != nil {
+			if box, err = outbox(res); err != nil {
+				return Result{}, err
+			}
+		}
+		outcome, detail, err := commit(ctx, l.rdb, snap, req, &res, &eff, rec, box)
+		if err != nil {
+			return Result{}, err
+		}
+		switch outcome {
+		case duplicateKey:
+			return l.duplicate(ctx, req.Tenant, detail)
+		case versionClash:
+			backoff(ctx, attempt)
+			continue
+		}
+		// The request index is desk-wide (undo, approve find a request by
+		// id); it is a lookup aid, so it is written after the commit.
+		if err := l.rdb.HSet(ctx, keyReqIdx, req.ID, req.Tenant).Err(); err != nil {
+			l.log.Warn("request index not written", "request", req.ID, "err", err)
+		}
+		for id := range eff.SubIndex {
+			l.rdb.HSet(ctx, keySubIdx, id, req.Tenant)
+		}
+		l.log.Info("request", "id", req.ID, "tenant", req.Tenant, "channel", req.Origin.Channel,
+			"by", req.Requester.ID, "status", res.Status, "attempts", attempt+1)
+		return res, nil
+	}
+	return Result{}, ErrContention
+}
+
+// backoff waits a little, with jitter, before a re-plan.
+func backoff(ctx context.Context, attempt int) {
+	ceiling := time.Duration(min(1<<min(attempt, 10), 20)) * time.Millisecond
+	d := time.Duration(rand.Int64N(int64(ceiling)) + 1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// normalizeOps resolves product names to catalog SKUs and folds user names.
+func normalizeOps(req *Request, cat *Catalog) {
+	for i := range req.Ops {
+		op := &req.Ops[i]
+		if p, ok := cat.Get(op.SKU); ok {
+			op.SKU = p.SKU
+		}
+		if len(op.Users) <= MaxUsersPerOp {
+			for j, u := range op.Users {
+				op.Users[j] = strings.ToLower(strings.TrimSpace(u))
+			}
+		}
+	}
+}
+
+// validate refuses requests that cannot be planned at all.
+func (l *Ledger) validate(req *Request, now time.Time) (Result, bool) {
+	switch {
+	case !ValidTenantID(req.Tenant):
+		return refusedResult(req, now, UnknownTenant, fmt.Sprintf("%q is not a tenant id", truncate(req.Tenant, 64))), true
+	case len(req.Ops) == 0:
+		return refusedResult(req, now, NoRequestFound, "the request has no operation"), true
+	case len(req.Ops) > MaxOpsPerReq:
+		return refusedResult(req, now, InvalidRequest, fmt.Sprintf("a request may hold at most %d operations", MaxOpsPerReq)), true
+	}
+	return Result{}, false
+}
+
+// authorize applies R-ROLE-BUY and R-ROLE-ASSIGN. Email requests take their
+// roles from the tenant's contacts, never from the caller.
+func authorize(req *Request, t *Tenant) (Code, string) {
+	if req.Requester.Operator {
+		return "", ""
+	}
+	roles := req.Requester.Roles
+	contact := req.Origin.Channel == ChannelEmail
+	if contact {
+		roles = nil
+		found := false
+		for _, c := range t.Contacts {
+			if strings.EqualFold(c.Email, req.Requester.ID) {
+				roles, found = c.Roles, true
+			}
+		}
+		if !found {
+			return UnauthorizedSender, "the sender is not a contact of this tenant"
+		}
+	}
+	for _, op := range req.Ops {
+		if op.Kind.IsSeatOp() {
+			if !HasRole(roles, RoleBilling) && (contact || !HasRole(roles, RoleGlobal)) {
+				return NotAuthorized, fmt.Sprintf("%s needs the billing role", op.Kind)
+			}
+			continue
+		}
+		if contact {
+			if !HasRole(roles, RoleLicense) {
+				return NotAuthorized, fmt.Sprintf("%s needs the license role", op.Kind)
+			}
+		} else if !HasRole(roles, RoleGlobal, RoleLicense, RoleUser) {
+			return NotAuthorized, fmt.Sprintf("%s needs the global, license or user role", op.Kind)
+		}
+	}
+	return "", ""
+}
+
+func refusedResult(req *Request, now time.Time, code Code, msg string) Result {
+	res := Result{RequestID: req.ID, Status: StatusRefused, Tenant: req.Tenant, At: now,
+		Errors: []Error{{Code: code, Message: msg}}}
+	for _, op := range req.Ops {
+		res.Ops = append(res.Ops, OpResult{Op: op.Kind, SKU: op.SKU, Quantity: op.Quantity,
+			Users: truncList(op.Users, 20), Subscription: op.Subscription, Outcome: OutcomeNotRun})
+	}
+	return res
+}
+
+func truncList(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// duplicate returns the stored result of an earlier request, marked so.
+func (l *Ledger) duplicate(ctx context.Context, tenant, id string) (Result, error) {
+	res, err := l.Result(ctx, tenant, id)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Status = StatusDuplicate
+	return res, nil
+}
+
+// Result returns the stored result of a request.
+func (l *Ledger) Result(ctx context.Context, tenant, id string) (Result, error) {
+	var res Result
+	raw, err := l.rdb.HGet(ctx, keysFor(tenant).results, id).Result()
+	if err != nil {
+		return res, fmt.Errorf("ledger: result %s: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(raw), &res); err != nil {
+		return res, fmt.Errorf("ledger: result %s: %w", id, err)
+	}
+	return res, nil
+}
+
+// FindRequest returns the tenant of a request id, or "" when unknown.
+func (l *Ledger) FindRequest(ctx context.Context, id string) (string, error) {
+	t, err := l.rdb.HGet(ctx, keyReqIdx, id).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("ledger: find request: %w", err)
+	}
+	return t, nil
+}
+
+// FindSubscription returns the tenant holding a subscription id, or "".
+func (l *Ledger) FindSubscription(ctx context.Context, id string) (string, error) {
+	t, err := l.rdb.HGet(ctx, keySubIdx, id).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("ledger: find subscription: %w", err)
+	}
+	return t, nil
+}
+
+// auditGlobal records a request that has no tenant to be recorded under.
+func (l *Ledger) auditGlobal(ctx context.Context, req *Request, res *Result) {
+	if req.DryRun {
+		return
+	}
+	b, err := json.Marshal(AuditRecord{Kind: "request", Request: req, Result: res, At: res.At})
+	if err != nil {
+		return
+	}
+	if len(b) > 64<<10 {
+		b = b[:0]
+		b, _ = json.Marshal(AuditRecord{Kind: "request", Result: res, At: res.At})
+	}
+	err = l.rdb.XAdd(ctx, &redis.XAddArgs{Stream: keyAudit, MaxLen: 100000, Approx: true,
+		Values: []any{"req", req.ID, "data", b}}).Err()
+	if err != nil {
+		l.log.Warn("global audit not written", "request", req.ID, "err", err)
+	}
+}
+
+// Undo builds and submits the inverse of an applied request, under the same
+// rules (SPEC §5.3 undo). Undoing twice returns the first undo, marked
+// duplicate.
+func (l *Ledger) Undo(ctx context.Context, id string, by Requester, origin Origin, dryRun bool) (Result, error) {
+	now := l.clock.Now()
+	tenant, err := l.FindRequest(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	req := Request{Requester: by, Origin: origin, Undoes: id, DryRun: dryRun, Text: "undo " + id,
+		IdempotencyKey: "undo:" + id}
+	if tenant == "" {
+		req.ID = NewRequestID(now)
+		return refusedResult(&req, now, UnknownRequest, fmt.Sprintf("no request %s", id)), nil
+	}
+	req.Tenant = tenant
+	orig, err := l.Result(ctx, tenant, id)
+	if err != nil {
+		return Result{}, err
+	}
+	ops, code, msg := inverseOps(&orig)
+	if code != "" {
+		req.ID = NewRequestID(now)
+		return refusedResult(&req, now, code, msg), nil
+	}
+	req.Ops = ops
+	return l.Submit(ctx, req)
+}
+
+// inverseOps returns the operations that reverse an applied request.
+func inverseOps(orig *Result) ([]Op, Code, string) {
+	if orig.Status != StatusApplied && orig.Status != StatusPartiallyApplied {
+		return nil, NotReversible, fmt.Sprintf("request %s was %s: there is nothing to undo", orig.RequestID, orig.Status)
+	}
+	var ops []Op
+	for i := len(orig.Ops) - 1; i >= 0; i-- {
+		r := orig.Ops[i]
+		switch {
+		case r.Outcome == OutcomeUnchanged || r.Outcome == OutcomeRefused || r.Outcome == OutcomeNotRun:
+			continue
+		case r.Op == OpRenew:
+			return nil, NotReversible, "a renewal cannot be undone"
+		case r.Outcome == OutcomeScheduled:
+			return nil, NotReversible, "a reduction scheduled for the renewal cannot be undone; turn auto-renew off and on instead"
+		}
+		switch r.Op {
+		case OpAdd, OpSet, OpRemove:
+			if r.Before == nil || r.After == nil {
+				return nil, NotReversible, "the request has no recorded figures"
+			}
+			// The inverse is the opposite delta, not the old total, so that
+			// changes made since by others are kept.
+			switch d := r.After.Total - r.Before.Total; {
+			case d > 0:
+				ops = append(ops, Op{Kind: OpRemove, SKU: r.SKU, Quantity: d, Subscription: r.Subscription})
+			case d < 0:
+				ops = append(ops, Op{Kind: OpAdd, SKU: r.SKU, Quantity: -d, Subscription: r.Subscription})
+			}
+		case OpAssign, OpUnassign:
+			var users []string
+			for _, u := range r.UserResults {
+				if u.Outcome == OutcomeApplied {
+					users = append(users, u.UPN)
+				}
+			}
+			kind := OpUnassign
+			if r.Op == OpUnassign {
+				kind = OpAssign
+			}
+			if len(users) > 0 {
+				ops = append(ops, Op{Kind: kind, SKU: r.SKU, Users: users})
+			}
+		case OpAutoRenew:
+			ops = append(ops, Op{Kind: OpAutoRenew, Subscription: r.Subscription, SKU: r.SKU, AutoRenew: !r.AutoRenew})
+		}
+	}
+	if len(ops) == 0 {
+		return nil, NotReversible, "the request changed nothing"
+	}
+	return ops, "", ""
+}
+
+// cryptoReader feeds ULIDs from the operating system's random source.
+type cryptoReader struct{}
+
+func (cryptoReader) Read(p []byte) (int, error) { return crand.Read(p) }

@@ -1,0 +1,695 @@
+package ledger_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licensedesk/licensedesk/internal/testredis"
+	"github.com/licensedesk/licensedesk/ledger"
+	"github.com/redis/go-redis/v9"
+)
+
+// testNow is the time the tests run at; see testdata/seed.yaml.
+var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+
+var operator = ledger.Requester{ID: "cli", Operator: true}
+
+func slackAdmin(id string, roles ...ledger.Role) ledger.Requester {
+	return ledger.Requester{ID: id, Roles: roles}
+}
+
+// setup starts a real redis-server, seeds it from testdata/seed.yaml and
+// returns a ledger on it with a clock stopped at testNow.
+func setup(t *testing.T) (*ledger.Ledger, *ledger.ManualClock, redis.UniversalClient) {
+	t.Helper()
+	rdb := testredis.New(t)
+	return seeded(t, rdb)
+}
+
+func seeded(t *testing.T, rdb redis.UniversalClient) (*ledger.Ledger, *ledger.ManualClock, redis.UniversalClient) {
+	t.Helper()
+	clock := ledger.NewManualClock(testNow)
+	l := ledger.New(rdb, nil, clock, nil)
+	f, err := os.Open("testdata/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	seed, err := ledger.ParseSeed(f, l.Catalog())
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	if err := l.Import(context.Background(), seed); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	return l, clock, rdb
+}
+
+func submit(t *testing.T, l *ledger.Ledger, as ledger.Requester, tenant string, ops ...ledger.Op) ledger.Result {
+	t.Helper()
+	res, err := l.Submit(context.Background(), ledger.Request{Tenant: tenant, Requester: as,
+		Origin: ledger.Origin{Channel: ledger.ChannelCLI}, Ops: ops})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	return res
+}
+
+func figures(t *testing.T, l *ledger.Ledger, tenant, sku string) ledger.Figures {
+	t.Helper()
+	v, err := l.Show(context.Background(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range v.Products {
+		if p.SKU == sku {
+			return ledger.Figures{Total: p.Total, Assigned: p.Assigned}
+		}
+	}
+	return ledger.Figures{}
+}
+
+func mustCheck(t *testing.T, l *ledger.Ledger) {
+	t.Helper()
+	problems, err := l.Check(context.Background())
+	if err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	for _, p := range problems {
+		t.Errorf("check: %s: %s", p.Tenant, p.What)
+	}
+}
+
+func add(n int, sku string) ledger.Op { return ledger.Op{Kind: ledger.OpAdd, SKU: sku, Quantity: n} }
+func remove(n int, sku string) ledger.Op {
+	return ledger.Op{Kind: ledger.OpRemove, SKU: sku, Quantity: n}
+}
+func set(n int, sku string) ledger.Op { return ledger.Op{Kind: ledger.OpSet, SKU: sku, Quantity: n} }
+func assign(sku string, users ...string) ledger.Op {
+	return ledger.Op{Kind: ledger.OpAssign, SKU: sku, Users: users}
+}
+func unassign(sku string, users ...string) ledger.Op {
+	return ledger.Op{Kind: ledger.OpUnassign, SKU: sku, Users: users}
+}
+
+func TestShowAddsUpSeveralSubscriptionsOfOneProduct(t *testing.T) {
+	l, _, _ := setup(t)
+	// R-TOTAL: contoso-spb-1 (8) + contoso-spb-2 (5); expired seats count, trial ones do not.
+	cases := []struct {
+		sku  string
+		want ledger.Figures
+	}{
+		{"SPB", ledger.Figures{Total: 13, Assigned: 11}},
+		{"AAD_PREMIUM_P2", ledger.Figures{Total: 2, Assigned: 1}},
+		{"POWER_BI_PRO", ledger.Figures{Total: 0, Assigned: 0}},
+		{"ENTERPRISEPACK", ledger.Figures{Total: 10, Assigned: 1}},
+	}
+	for _, c := range cases {
+		if got := figures(t, l, "contoso", c.sku); got != c.want {
+			t.Errorf("%s: got %+v, want %+v", c.sku, got, c.want)
+		}
+	}
+	mustCheck(t, l)
+}
+
+func TestSeatRules(t *testing.T) {
+	type want struct {
+		status ledger.Status
+		code   ledger.Code
+		before ledger.Figures
+		after  ledger.Figures
+		sub    string
+	}
+	billing := slackAdmin("U0BILL", ledger.RoleBilling)
+	cases := []struct {
+		name   string
+		as     ledger.Requester
+		tenant string
+		op     ledger.Op
+		want   want
+	}{
+		{"adding seats goes to the active subscription whose term ends last", billing, "contoso", add(5, "SPB"),
+			want{ledger.StatusApplied, "", ledger.Figures{13, 11}, ledger.Figures{18, 11}, "contoso-spb-1"}},
+		{"adding to a named subscription uses it", billing, "contoso", ledger.Op{Kind: ledger.OpAdd, SKU: "SPB", Quantity: 1, Subscription: "contoso-spb-2"},
+			want{ledger.StatusApplied, "", ledger.Figures{13, 11}, ledger.Figures{14, 11}, "contoso-spb-2"}},
+		{"a global admin may buy seats", slackAdmin("U0GLOBAL", ledger.RoleGlobal), "contoso", add(1, "SPB"),
+			want{ledger.StatusApplied, "", ledger.Figures{13, 11}, ledger.Figures{14, 11}, "contoso-spb-1"}},
+		{"a license admin may not buy seats", slackAdmin("U0LIC", ledger.RoleLicense), "contoso", add(1, "SPB"),
+			want{status: ledger.StatusRefused, code: ledger.NotAuthorized}},
+		{"a user admin may not buy seats", slackAdmin("U0USER", ledger.RoleUser), "contoso", add(1, "SPB"),
+			want{status: ledger.StatusRefused, code: ledger.NotAuthorized}},
+		{"a stranger may not buy seats", slackAdmin("U0NOBODY"), "contoso", add(1, "SPB"),
+			want{status: ledger.StatusRefused, code: ledger.NotAuthorized}},
+		{"a trial takes no seats", billing, "contoso", add(1, "POWER_BI_PRO"),
+			want{ledger.StatusRefused, ledger.TrialSubscription, ledger.Figures{0, 0}, ledger.Figures{0, 0}, "contoso-pbi-trial"}},
+		{"a prepaid subscription takes no seats", billing, "contoso", add(1, "VISIOCLIENT"),
+			want{ledger.StatusRefused, ledger.PrepaidSubscription, ledger.Figures{5, 0}, ledger.Figures{5, 0}, "contoso-visio-1"}},
+		{"a partner's subscription takes no seats", billing, "contoso", add(1, "PROJECTPROFESSIONAL"),
+			want{ledger.StatusRefused, ledger.PartnerManaged, ledger.Figures{3, 0}, ledger.Figures{3, 0}, "contoso-proj-1"}},
+		{"a volume licence takes no seats", billing, "contoso", add(1, "AAD_PREMIUM"),
+			want{ledger.StatusRefused, ledger.VolumeLicensing, ledger.Figures{10, 0}, ledger.Figures{10, 0}, "contoso-aad-1"}},
+		{"a pending credit check blocks new seats", billing, "contoso", add(1, "EMS"),
+			want{ledger.StatusRefused, ledger.CreditCheckPending, ledger.Figures{1, 0}, ledger.Figures{1, 0}, "contoso-ems-1"}},
+		{"an expired subscription takes no seats", billing, "contoso", add(1, "AAD_PREMIUM_P2"),
+			want{ledger.StatusRefused, ledger.SubscriptionInactive, ledger.Figures{2, 1}, ledger.Figures{2, 1}, "contoso-p2-1"}},
+		{"an end-of-sale product takes no seats", billing, "contoso", add(1, "ENTERPRISEWITHSCAL"),
+			want{ledger.StatusRefused, ledger.EndOfSale, ledger.Figures{2, 0}, ledger.Figures{2, 0}, ""}},
+		{"a product without subscription needs --new", billing, "contoso", add(1, "SPE_E5"),
+			want{ledger.StatusRefused, ledger.NoSubscription, ledger.Figures{0, 0}, ledger.Figures{0, 0}, ""}},
+		{"--new buys a new subscription", billing, "contoso", ledger.Op{Kind: ledger.OpAdd, SKU: "SPE_E5", Quantity: 3, New: true},
+			want{ledger.StatusApplied, "", ledger.Figures{0, 0}, ledger.Figures{3, 0}, "contoso-spe_e5-1"}},
+		{"an invoiced tenant stays within its credit limit", billing, "fabrikam", add(100, "STANDARDPACK"),
+			want{ledger.StatusRefused, ledger.InsufficientCredit, ledger.Figures{10, 0}, ledger.Figures{10, 0}, "fabrikam-e1-1"}},
+		{"an invoiced tenant may buy within its credit limit", billing, "fabrikam", add(5, "STANDARDPACK"),
+			want{ledger.StatusApplied, "", ledger.Figures{10, 0}, ledger.Figures{15, 0}, "fabrikam-e1-1"}},
+		{"an absurd quantity is refused", billing, "contoso", add(10_000_000, "SPB"),
+			want{ledger.StatusRefused, ledger.InvalidQuantity, ledger.Figures{13, 11}, ledger.Figures{13, 11}, ""}},
+		{"a negative quantity is refused", billing, "contoso", add(-5, "SPB"),
+			want{ledger.StatusRefused, ledger.InvalidQuantity, ledger.Figures{13, 11}, ledger.Figures{13, 11}, ""}},
+		{"an unknown product is refused", billing, "contoso", add(1, "NOPE"),
+			want{status: ledger.StatusRefused, code: ledger.UnknownProduct}},
+		{"an unknown tenant is refused", billing, "umbrella", add(1, "SPB"),
+			want{status: ledger.StatusRefused, code: ledger.UnknownTenant}},
+		{"a malformed tenant is refused", billing, "Robert'); DROP", add(1, "SPB"),
+			want{status: ledger.StatusRefused, code: ledger.UnknownTenant}},
+		{"removing recent seats returns the newest batch", billing, "contoso", remove(2, "SPB"),
+			want{ledger.StatusApplied, "", ledger.Figures{13, 11}, ledger.Figures{11, 11}, "contoso-spb-1"}},
+		{"removing below the assigned count is refused", billing, "contoso", remove(3, "SPB"),
+			want{ledger.StatusRefused, ledger.CountViolation, ledger.Figures{13, 11}, ledger.Figures{13, 11}, ""}},
+		{"seats older than 7 days cannot be returned", billing, "contoso", remove(5, "ENTERPRISEPACK"),
+			want{ledger.StatusRefused, ledger.ReductionWindowPassed, ledger.Figures{10, 1}, ledger.Figures{10, 1}, ""}},
+		{"old seats can be dropped at the renewal", billing, "contoso", ledger.Op{Kind: ledger.OpRemove, SKU: "ENTERPRISEPACK", Quantity: 5, AtRenewal: true},
+			want{ledger.StatusApplied, "", ledger.Figures{10, 1}, ledger.Figures{10, 1}, "contoso-e3-1"}},
+		{"a reduction at renewal needs auto-renew", billing, "contoso", ledger.Op{Kind: ledger.OpRemove, SKU: "SPE_E3", Quantity: 1, AtRenewal: true},
+			want{ledger.StatusRefused, ledger.AutoRenewOff, ledger.Figures{4, 0}, ledger.Figures{4, 0}, "contoso-m365e3-1"}},
+		{"prepaid seats are never returned", billing, "contoso", remove(1, "VISIOCLIENT"),
+			want{ledger.StatusRefused, ledger.PrepaidSubscription, ledger.Figures{5, 0}, ledger.Figures{5, 0}, ""}},
+		{"set to a higher total adds the difference", billing, "contoso", set(15, "SPB"),
+			want{ledger.StatusApplied, "", ledger.Figures{13, 11}, ledger.Figures{15, 11}, "contoso-spb-1"}},
+		{"set to the current total changes nothing", billing, "contoso", set(13, "SPB"),
+			want{ledger.StatusApplied, ledger.Unchanged, ledger.Figures{13, 11}, ledger.Figures{13, 11}, ""}},
+		{"set to a lower total removes the difference", billing, "contoso", set(11, "SPB"),
+			want{ledger.StatusApplied, "", ledger.Figures{13, 11}, ledger.Figures{11, 11}, "contoso-spb-1"}},
+		{"set below the assigned count is refused", billing, "contoso", set(0, "SPB"),
+			want{ledger.StatusRefused, ledger.CountViolation, ledger.Figures{13, 11}, ledger.Figures{13, 11}, ""}},
+	}
+	l, _, rdb := setup(t)
+	ctx := context.Background()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// Every case starts from the seed.
+			if err := rdb.FlushAll(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			l, _, _ = seeded(t, rdb)
+			res := submit(t, l, c.as, c.tenant, c.op)
+			if res.Status != c.want.status {
+				t.Fatalf("status %s, want %s (%+v)", res.Status, c.want.status, res)
+			}
+			if len(res.Ops) != 1 {
+				t.Fatalf("%d op results", len(res.Ops))
+			}
+			r := res.Ops[0]
+			if r.Code != c.want.code && !(len(res.Errors) > 0 && res.Errors[0].Code == c.want.code) {
+				t.Fatalf("code %q (errors %+v), want %q", r.Code, res.Errors, c.want.code)
+			}
+			if c.want.code == ledger.NotAuthorized || c.want.code == ledger.UnknownTenant || c.want.code == ledger.UnknownProduct {
+				return
+			}
+			if r.Before == nil || *r.Before != c.want.before {
+				t.Errorf("before %+v, want %+v", r.Before, c.want.before)
+			}
+			if r.After == nil || *r.After != c.want.after {
+				t.Errorf("after %+v, want %+v", r.After, c.want.after)
+			}
+			if c.want.sub != "" && r.Subscription != c.want.sub {
+				t.Errorf("subscription %q, want %q", r.Subscription, c.want.sub)
+			}
+			if c.tenant == "contoso" || c.tenant == "fabrikam" {
+				got := figures(t, l, c.tenant, r.SKU)
+				if got != c.want.after {
+					t.Errorf("stored figures %+v, want %+v", got, c.want.after)
+				}
+			}
+			mustCheck(t, l)
+		})
+	}
+}
+
+func TestRefusalsCarryWhatTheReplyNeeds(t *testing.T) {
+	l, _, _ := setup(t)
+	res := submit(t, l, operator, "contoso", remove(3, "SPB"))
+	if !slices.Contains(res.Ops[0].Holders, "alice@contoso.com") || len(res.Ops[0].Holders) != 11 {
+		t.Errorf("CountViolation should name the holders, got %v", res.Ops[0].Holders)
+	}
+	res = submit(t, l, operator, "contoso", remove(5, "ENTERPRISEPACK"))
+	want := time.Date(2026, 3, 8, 0, 0, 0, 0, time.UTC)
+	if fd := res.Ops[0].FinalDates; len(fd) != 1 || !fd[0].Equal(want) {
+		t.Errorf("ReductionWindowPassed should give the date the batch became final (%v), got %v", want, fd)
+	}
+	res = submit(t, l, operator, "contoso", ledger.Op{Kind: ledger.OpRemove, SKU: "ENTERPRISEPACK", Quantity: 5, AtRenewal: true})
+	if r := res.Ops[0]; r.Outcome != ledger.OutcomeScheduled || !r.ScheduledFor.Equal(time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("a reduction at renewal should be scheduled for 2027-03-01, got %s %v", r.Outcome, r.ScheduledFor)
+	}
+}
+
+func TestCostAndProration(t *testing.T) {
+	l, _, _ := setup(t)
+	spb, _ := l.Catalog().Get("SPB")
+	res := submit(t, l, operator, "contoso", add(5, "SPB"))
+	r := res.Ops[0]
+	// contoso-spb-1 (P1Y) now has 13 seats, contoso-spb-2 (P1M) 5.
+	wantMonthly := round2(13*spb.Price("P1Y") + 5*spb.Price("P1M"))
+	if r.MonthlyCost == nil || *r.MonthlyCost != wantMonthly {
+		t.Errorf("monthly cost %v, want %v", deref(r.MonthlyCost), wantMonthly)
+	}
+	// R-COST: 42 of 365 days left in the annual term (ceil of 41.5 days).
+	wantProrated := round2(5 * spb.Price("P1Y") * 12 * 42 / 365)
+	if r.Prorated == nil || *r.Prorated != wantProrated {
+		t.Errorf("prorated %v, want %v", deref(r.Prorated), wantProrated)
+	}
+	res = submit(t, l, operator, "contoso", remove(5, "SPB"))
+	if p := deref(res.Ops[0].Prorated); p != -wantProrated {
+		t.Errorf("returning the same seats should credit %v, got %v", -wantProrated, p)
+	}
+}
+
+func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
+
+func TestAssignmentRules(t *testing.T) {
+	lic := slackAdmin("U0LIC", ledger.RoleLicense)
+	type userWant struct {
+		upn     string
+		outcome string
+		code    ledger.Code
+	}
+	cases := []struct {
+		name   string
+		as     ledger.Requester
+		tenant string
+		ops    []ledger.Op
+		status ledger.Status
+		users  []userWant // of the last op
+	}{
+		{"a license admin assigns a free seat", lic, "contoso", []ledger.Op{assign("ENTERPRISEPACK", "dave@contoso.com")},
+			ledger.StatusApplied, []userWant{{"dave@contoso.com", "applied", ""}}},
+		{"a user admin may assign too", slackAdmin("U0USER", ledger.RoleUser), "contoso", []ledger.Op{assign("ENTERPRISEPACK", "dave@contoso.com")},
+			ledger.StatusApplied, []userWant{{"dave@contoso.com", "applied", ""}}},
+		{"a billing admin may not assign", slackAdmin("U0BILL", ledger.RoleBilling), "contoso", []ledger.Op{assign("ENTERPRISEPACK", "dave@contoso.com")},
+			ledger.StatusRefused, nil},
+		{"the last seat goes to the first user, the next is refused", lic, "contoso", []ledger.Op{assign("O365_BUSINESS_PREMIUM", "dave@contoso.com", "bob@contoso.com")},
+			ledger.StatusPartiallyApplied, []userWant{{"dave@contoso.com", "applied", ""}, {"bob@contoso.com", "refused", ledger.CountViolation}}},
+		{"mutually exclusive products are refused", lic, "contoso", []ledger.Op{assign("SPB", "erin@contoso.com")},
+			ledger.StatusRefused, []userWant{{"erin@contoso.com", "refused", ledger.MutuallyExclusiveViolation}}},
+		{"an add-on needs its base", lic, "contoso", []ledger.Op{assign("EXCHANGEARCHIVE_ADDON", "dave@contoso.com")},
+			ledger.StatusRefused, []userWant{{"dave@contoso.com", "refused", ledger.DependencyViolation}}},
+		{"an add-on is assigned after its base in the same request", lic, "contoso", []ledger.Op{assign("ENTERPRISEPACK", "dave@contoso.com"), assign("EXCHANGEARCHIVE_ADDON", "dave@contoso.com")},
+			ledger.StatusApplied, []userWant{{"dave@contoso.com", "applied", ""}}},
+		{"assigning a held product is a no-op", lic, "contoso", []ledger.Op{assign("SPB", "alice@contoso.com")},
+			ledger.StatusApplied, []userWant{{"alice@contoso.com", "unchanged", ledger.AlreadyAssigned}}},
+		{"an unknown user is refused", lic, "contoso", []ledger.Op{assign("SPB", "zoe@contoso.com")},
+			ledger.StatusRefused, []userWant{{"zoe@contoso.com", "refused", ledger.UnknownUser}}},
+		{"--create creates a user of the tenant's domain", lic, "contoso", []ledger.Op{{Kind: ledger.OpAssign, SKU: "SPB", Users: []string{"zoe@contoso.com"}, Create: true}},
+			ledger.StatusApplied, []userWant{{"zoe@contoso.com", "applied", ""}}},
+		{"--create refuses another domain", lic, "contoso", []ledger.Op{{Kind: ledger.OpAssign, SKU: "SPB", Users: []string{"mallory@evil.example"}, Create: true}},
+			ledger.StatusRefused, []userWant{{"mallory@evil.example", "refused", ledger.ForeignUser}}},
+		{"a user of another tenant is unknown here", lic, "contoso", []ledger.Op{assign("SPB", "frank@fabrikam.com")},
+			ledger.StatusRefused, []userWant{{"frank@fabrikam.com", "refused", ledger.UnknownUser}}},
+		{"a user without usage location is refused when the tenant has no default", lic, "fabrikam", []ledger.Op{assign("STANDARDPACK", "frank@fabrikam.com")},
+			ledger.StatusRefused, []userWant{{"frank@fabrikam.com", "refused", ledger.UsageLocationMissing}}},
+		{"a garbage user name is refused per user", lic, "contoso", []ledger.Op{assign("SPB", "not-an-address", "alice@contoso.com")},
+			ledger.StatusPartiallyApplied, []userWant{{"not-an-address", "refused", ledger.InvalidUser}, {"alice@contoso.com", "unchanged", ledger.AlreadyAssigned}}},
+		{"unassigning a base that an add-on needs is refused", lic, "contoso", []ledger.Op{unassign("EXCHANGESTANDARD", "carol@contoso.com")},
+			ledger.StatusRefused, []userWant{{"carol@contoso.com", "refused", ledger.DependencyViolation}}},
+		{"the base goes with the add-on in one request", lic, "contoso", []ledger.Op{unassign("EXCHANGESTANDARD", "carol@contoso.com"), unassign("EXCHANGEARCHIVE_ADDON", "carol@contoso.com")},
+			ledger.StatusApplied, []userWant{{"carol@contoso.com", "applied", ""}}},
+		{"unassigning a product not held is a no-op", lic, "contoso", []ledger.Op{unassign("SPB", "dave@contoso.com")},
+			ledger.StatusApplied, []userWant{{"dave@contoso.com", "unchanged", ledger.NotAssigned}}},
+		{"a license contact assigns by email", ledger.Requester{ID: "helpdesk@contoso.com"}, "contoso", []ledger.Op{assign("ENTERPRISEPACK", "dave@contoso.com")},
+			ledger.StatusApplied, []userWant{{"dave@contoso.com", "applied", ""}}},
+	}
+	l, _, rdb := setup(t)
+	ctx := context.Background()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := rdb.FlushAll(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			l, _, _ = seeded(t, rdb)
+			ch := ledger.ChannelSlack
+			if strings.Contains(c.as.ID, "@") {
+				ch = ledger.ChannelEmail
+			}
+			res, err := l.Submit(ctx, ledger.Request{Tenant: c.tenant, Requester: c.as, Origin: ledger.Origin{Channel: ch}, Ops: c.ops})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != c.status {
+				t.Fatalf("status %s, want %s: %+v", res.Status, c.status, res)
+			}
+			last := res.Ops[len(res.Ops)-1]
+			if len(c.users) > 0 && len(last.UserResults) != len(c.users) {
+				t.Fatalf("user results %+v, want %+v", last.UserResults, c.users)
+			}
+			for i, w := range c.users {
+				got := last.UserResults[i]
+				if got.UPN != w.upn || got.Outcome != w.outcome || got.Code != w.code {
+					t.Errorf("user %d: got %s %s %s, want %s %s %s", i, got.UPN, got.Outcome, got.Code, w.upn, w.outcome, w.code)
+				}
+			}
+			mustCheck(t, l)
+		})
+	}
+}
+
+func TestUnassignKeepsDataThirtyDays(t *testing.T) {
+	l, clock, _ := setup(t)
+	res := submit(t, l, operator, "contoso", unassign("SPB", "alice@contoso.com"))
+	u := res.Ops[0].UserResults[0]
+	if !u.DataUntil.Equal(testNow.Add(30 * 24 * time.Hour)) {
+		t.Errorf("data kept until %v, want %v", u.DataUntil, testNow.Add(30*24*time.Hour))
+	}
+	clock.Advance(10 * 24 * time.Hour)
+	res = submit(t, l, operator, "contoso", assign("SPB", "alice@contoso.com"))
+	if got := res.Ops[0].UserResults[0]; got.Code != ledger.DataKept || got.Outcome != ledger.OutcomeApplied {
+		t.Errorf("reassigning within 30 days should report DataKept, got %+v", got)
+	}
+	submit(t, l, operator, "contoso", unassign("SPB", "alice@contoso.com"))
+	clock.Advance(31 * 24 * time.Hour)
+	res = submit(t, l, operator, "contoso", assign("SPB", "alice@contoso.com"))
+	if got := res.Ops[0].UserResults[0]; got.Code != "" {
+		t.Errorf("reassigning after 30 days keeps no data, got %+v", got)
+	}
+	mustCheck(t, l)
+}
+
+func TestUsageLocationDefaultsToTheTenants(t *testing.T) {
+	l, _, rdb := setup(t)
+	submit(t, l, operator, "contoso", assign("ENTERPRISEPACK", "dave@contoso.com"))
+	raw, err := rdb.HGet(context.Background(), "ld:{t:contoso}:users", "dave@contoso.com").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(raw, `"usage_location":"FR"`) {
+		t.Errorf("dave should have the tenant's usage location FR: %s", raw)
+	}
+}
+
+func TestEmailRequestsTakeRolesFromTheTenantsContacts(t *testing.T) {
+	l, _, _ := setup(t)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		from string
+		roles []ledger.Role // claimed by the caller: must be ignored
+		op   ledger.Op
+		code ledger.Code
+	}{
+		{"a license contact may not buy", "helpdesk@contoso.com", []ledger.Role{ledger.RoleGlobal}, add(1, "SPB"), ledger.NotAuthorized},
+		{"a stranger is an unauthorised sender", "mallory@evil.example", []ledger.Role{ledger.RoleBilling}, add(1, "SPB"), ledger.UnauthorizedSender},
+		{"a contact of another tenant is an unauthorised sender", "buyer@fabrikam.com", nil, add(1, "SPB"), ledger.UnauthorizedSender},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := l.Submit(ctx, ledger.Request{Tenant: "contoso", Requester: ledger.Requester{ID: c.from, Roles: c.roles},
+				Origin: ledger.Origin{Channel: ledger.ChannelEmail, From: c.from}, Ops: []ledger.Op{c.op}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != ledger.StatusRefused || res.Errors[0].Code != c.code {
+				t.Errorf("got %s %+v, want refused %s", res.Status, res.Errors, c.code)
+			}
+		})
+	}
+	if got := figures(t, l, "contoso", "SPB"); got.Total != 13 {
+		t.Errorf("refused requests changed the ledger: %+v", got)
+	}
+}
+
+func TestARefusedRequestChangesNothing(t *testing.T) {
+	l, _, _ := setup(t)
+	ctx := context.Background()
+	before, _ := l.Export(ctx)
+	// R-ATOMIC: the SPB seats and the assignment would succeed alone.
+	res := submit(t, l, operator, "contoso", add(2, "SPB"), assign("ENTERPRISEPACK", "dave@contoso.com"), add(1, "VISIOCLIENT"))
+	if res.Status != ledger.StatusRefused {
+		t.Fatalf("status %s", res.Status)
+	}
+	for i, want := range []string{ledger.OutcomeNotRun, ledger.OutcomeNotRun, ledger.OutcomeRefused} {
+		if res.Ops[i].Outcome != want {
+			t.Errorf("op %d outcome %s, want %s", i, res.Ops[i].Outcome, want)
+		}
+	}
+	after, _ := l.Export(ctx)
+	if mustJSON(t, before) != mustJSON(t, after) {
+		t.Error("a refused request changed the ledger")
+	}
+	// It is recorded all the same (R-AUDIT).
+	hist, err := l.History(ctx, "contoso", 1)
+	if err != nil || len(hist) != 1 || hist[0].Result.Status != ledger.StatusRefused {
+		t.Errorf("the refusal should be the last audit record: %+v %v", hist, err)
+	}
+	mustCheck(t, l)
+}
+
+func TestDryRunChangesNothing(t *testing.T) {
+	l, _, _ := setup(t)
+	ctx := context.Background()
+	histBefore, _ := l.History(ctx, "contoso", 100)
+	res, err := l.Submit(ctx, ledger.Request{Tenant: "contoso", Requester: operator, DryRun: true, Ops: []ledger.Op{add(5, "SPB")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != ledger.StatusDryRun || res.Ops[0].After.Total != 18 || res.Ops[0].Prorated == nil {
+		t.Errorf("a dry run should report the full outcome: %+v", res)
+	}
+	if got := figures(t, l, "contoso", "SPB"); got.Total != 13 {
+		t.Errorf("a dry run changed the ledger: %+v", got)
+	}
+	histAfter, _ := l.History(ctx, "contoso", 100)
+	if len(histAfter) != len(histBefore) {
+		t.Error("a dry run wrote an audit record")
+	}
+	// A dry run that would be refused says so.
+	res, _ = l.Submit(ctx, ledger.Request{Tenant: "contoso", Requester: operator, DryRun: true, Ops: []ledger.Op{remove(13, "SPB")}})
+	if res.Status != ledger.StatusRefused {
+		t.Errorf("a refused dry run should be refused, got %s", res.Status)
+	}
+}
+
+func TestIdempotencyKeyAppliesOnce(t *testing.T) {
+	l, _, _ := setup(t)
+	ctx := context.Background()
+	req := ledger.Request{Tenant: "contoso", Requester: operator, IdempotencyKey: "<CAF=abc@mail.gmail.com>", Ops: []ledger.Op{add(2, "SPB")}}
+	first, err := l.Submit(ctx, req)
+	if err != nil || first.Status != ledger.StatusApplied {
+		t.Fatalf("%+v %v", first, err)
+	}
+	second, err := l.Submit(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Status != ledger.StatusDuplicate || second.RequestID != first.RequestID || second.Ops[0].After.Total != 15 {
+		t.Errorf("the second submission should return the first result marked duplicate: %+v", second)
+	}
+	if got := figures(t, l, "contoso", "SPB"); got.Total != 15 {
+		t.Errorf("applied twice: %+v", got)
+	}
+	// A refused request is remembered too: a retry gets the same refusal.
+	req2 := ledger.Request{Tenant: "contoso", Requester: operator, IdempotencyKey: "k2", Ops: []ledger.Op{remove(99, "SPB")}}
+	a, _ := l.Submit(ctx, req2)
+	b, _ := l.Submit(ctx, req2)
+	if a.Status != ledger.StatusRefused || b.Status != ledger.StatusDuplicate || b.RequestID != a.RequestID {
+		t.Errorf("refusal retry: %s %s", a.Status, b.Status)
+	}
+}
+
+func TestConcurrentAdminsRaceForTheLastSeat(t *testing.T) {
+	l, _, _ := setup(t)
+	ctx := context.Background()
+	// O365_BUSINESS_PREMIUM: 2 seats, erin holds one; 50 users race for the other.
+	const n = 50
+	results := make(chan ledger.Result, n)
+	for i := range n {
+		go func() {
+			res, err := l.Submit(ctx, ledger.Request{Tenant: "contoso", Requester: operator,
+				Ops: []ledger.Op{{Kind: ledger.OpAssign, SKU: "O365_BUSINESS_PREMIUM", Users: []string{fmt.Sprintf("racer%02d@contoso.com", i)}, Create: true}}})
+			if err != nil {
+				t.Error(err)
+			}
+			results <- res
+		}()
+	}
+	winners, losers := 0, 0
+	for range n {
+		res := <-results
+		switch res.Status {
+		case ledger.StatusApplied:
+			winners++
+		case ledger.StatusRefused:
+			if res.Ops[0].UserResults[0].Code != ledger.CountViolation {
+				t.Errorf("a loser should get CountViolation, got %+v", res.Ops[0].UserResults[0])
+			}
+			losers++
+		}
+	}
+	if winners != 1 || losers != n-1 {
+		t.Errorf("%d winners and %d losers, want exactly 1 winner", winners, losers)
+	}
+	if got := figures(t, l, "contoso", "O365_BUSINESS_PREMIUM"); got != (ledger.Figures{Total: 2, Assigned: 2}) {
+		t.Errorf("figures %+v", got)
+	}
+	mustCheck(t, l)
+}
+
+func TestCheckPassesAfterAStormOfMixedRequests(t *testing.T) {
+	l, _, _ := setup(t)
+	ctx := context.Background()
+	const workers, each = 16, 25
+	done := make(chan struct{})
+	for w := range workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range each {
+				upn := fmt.Sprintf("storm%02d-%02d@contoso.com", w, i%5)
+				var ops []ledger.Op
+				switch (w + i) % 6 {
+				case 0:
+					ops = []ledger.Op{add(1+i%3, "SPB")}
+				case 1:
+					ops = []ledger.Op{remove(1, "SPB")}
+				case 2:
+					ops = []ledger.Op{{Kind: ledger.OpAssign, SKU: "SPB", Users: []string{upn, "alice@contoso.com"}, Create: true}}
+				case 3:
+					ops = []ledger.Op{unassign("SPB", upn)}
+				case 4:
+					ops = []ledger.Op{set(12+i%4, "SPB"), assign("ENTERPRISEPACK", upn)}
+				case 5:
+					ops = []ledger.Op{add(1, "ENTERPRISEPACK"), {Kind: ledger.OpAssign, SKU: "ENTERPRISEPACK", Users: []string{upn}, Create: true}, unassign("ENTERPRISEPACK", "bob@contoso.com")}
+				}
+				if _, err := l.Submit(ctx, ledger.Request{Tenant: "contoso", Requester: operator, Ops: ops}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	for range workers {
+		<-done
+	}
+	for _, sku := range []string{"SPB", "ENTERPRISEPACK"} {
+		if f := figures(t, l, "contoso", sku); f.Available() < 0 {
+			t.Errorf("%s oversold: %+v", sku, f)
+		}
+	}
+	mustCheck(t, l)
+}
+
+func TestUndoAppliesTheInverseOnce(t *testing.T) {
+	l, _, _ := setup(t)
+	ctx := context.Background()
+	res := submit(t, l, operator, "contoso", add(3, "SPB"), assign("ENTERPRISEPACK", "dave@contoso.com"))
+	undo, err := l.Undo(ctx, res.RequestID, operator, ledger.Origin{Channel: ledger.ChannelCLI}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if undo.Status != ledger.StatusApplied || undo.Undoes != res.RequestID {
+		t.Fatalf("undo: %+v", undo)
+	}
+	if got := figures(t, l, "contoso", "SPB"); got.Total != 13 {
+		t.Errorf("SPB after undo %+v", got)
+	}
+	if got := figures(t, l, "contoso", "ENTERPRISEPACK"); got.Assigned != 1 {
+		t.Errorf("ENTERPRISEPACK after undo %+v", got)
+	}
+	again, err := l.Undo(ctx, res.RequestID, operator, ledger.Origin{Channel: ledger.ChannelCLI}, false)
+	if err != nil || again.Status != ledger.StatusDuplicate {
+		t.Errorf("a second undo should be a duplicate: %+v %v", again, err)
+	}
+	unknown, _ := l.Undo(ctx, "LD-01JZZZZZZZZZZZZZZZZZZZZZZZ", operator, ledger.Origin{}, false)
+	if unknown.Status != ledger.StatusRefused || unknown.Errors[0].Code != ledger.UnknownRequest {
+		t.Errorf("undo of an unknown request: %+v", unknown)
+	}
+	mustCheck(t, l)
+}
+
+func TestHistoryRecordsWhoAndWhat(t *testing.T) {
+	l, _, _ := setup(t)
+	ctx := context.Background()
+	_, err := l.Submit(ctx, ledger.Request{Tenant: "contoso", Requester: slackAdmin("U0BILL", ledger.RoleBilling),
+		Origin: ledger.Origin{Channel: ledger.ChannelSlack, SlackUser: "U0BILL"}, Text: "add 2 SPB contoso", Ops: []ledger.Op{add(2, "SPB")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := l.History(ctx, "contoso", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := hist[0]
+	if rec.Request.Requester.ID != "U0BILL" || rec.Request.Origin.Channel != ledger.ChannelSlack || rec.Request.Text != "add 2 SPB contoso" {
+		t.Errorf("who/channel/what missing: %+v", rec.Request)
+	}
+	if r := rec.Result.Ops[0]; r.Before.Total != 13 || r.After.Total != 15 {
+		t.Errorf("before/after missing: %+v", r)
+	}
+	if _, err := l.History(ctx, "nope", 5); err == nil {
+		t.Error("history of an unknown tenant should fail")
+	}
+}
+
+func TestCheckFindsTampering(t *testing.T) {
+	l, _, rdb := setup(t)
+	ctx := context.Background()
+	cases := []struct {
+		name   string
+		tamper func()
+		want   string
+	}{
+		{"a counter off by one", func() { rdb.HIncrBy(ctx, "ld:{t:contoso}:assigned", "SPB", 1) }, "assigned counter of SPB"},
+		{"a user changed behind the log", func() {
+			rdb.HSet(ctx, "ld:{t:contoso}:users", "dave@contoso.com", `{"upn":"dave@contoso.com","licenses":["SPB"]}`)
+		}, "replayed user dave@contoso.com"},
+		{"seats changed behind the log", func() {
+			rdb.HSet(ctx, "ld:{t:contoso}:subs", "EMS", `[{"id":"contoso-ems-1","sku":"EMS","state":"active","seats":[{"quantity":99,"added_at":"2026-01-01T00:00:00Z"}]}]`)
+		}, "replayed subscriptions of EMS"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rdb.FlushAll(ctx)
+			l, _, _ = seeded(t, rdb)
+			c.tamper()
+			problems, err := l.Check(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, p := range problems {
+				found = found || strings.Contains(p.What, c.want)
+			}
+			if !found {
+				t.Errorf("check did not report %q: %+v", c.want, problems)
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
