@@ -412,11 +412,11 @@ func TestEmailRequestsTakeRolesFromTheTenantsContacts(t *testing.T) {
 	l, _, _ := setup(t)
 	ctx := context.Background()
 	cases := []struct {
-		name string
-		from string
+		name  string
+		from  string
 		roles []ledger.Role // claimed by the caller: must be ignored
-		op   ledger.Op
-		code ledger.Code
+		op    ledger.Op
+		code  ledger.Code
 	}{
 		{"a license contact may not buy", "helpdesk@contoso.com", []ledger.Role{ledger.RoleGlobal}, add(1, "SPB"), ledger.NotAuthorized},
 		{"a stranger is an unauthorised sender", "mallory@evil.example", []ledger.Role{ledger.RoleBilling}, add(1, "SPB"), ledger.UnauthorizedSender},

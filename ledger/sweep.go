@@ -106,7 +106,6 @@ func (l *Ledger) sweepTenant(ctx context.Context, id string) ([]SweepEvent, erro
 	return nil, ErrContention
 }
 
-
 // advance moves a subscription through its lifecycle up to now and reports
 // whether it renewed (R-EXPIRE, R-TRIAL). Several steps may be taken at once
 // when the sweep has not run for a while.
