@@ -182,11 +182,6 @@ func (l *Ledger) submit(ctx context.Context, req *Request, outbox func(Result) (
 			backoff(ctx, attempt)
 			continue
 		}
-		// The request index is desk-wide (undo, approve find a request by
-		// id); it is a lookup aid, so it is written after the commit.
-		if err := l.rdb.HSet(ctx, keyReqIdx, req.ID, req.Tenant).Err(); err != nil {
-			l.log.Warn("request index not written", "request", req.ID, "err", err)
-		}
 		for id := range eff.SubIndex {
 			l.rdb.HSet(ctx, keySubIdx, id, req.Tenant)
 		}
@@ -322,16 +317,28 @@ func (l *Ledger) Result(ctx context.Context, tenant, id string) (Result, error) 
 	return res, nil
 }
 
-// FindRequest returns the tenant of a request id, or "" when unknown.
+// FindRequest returns the tenant of a request id, or "" when unknown. Undo
+// and approvals are rare, so one pipelined look-up per tenant is cheaper
+// than a desk-wide index written on every request.
 func (l *Ledger) FindRequest(ctx context.Context, id string) (string, error) {
-	t, err := l.rdb.HGet(ctx, keyReqIdx, id).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", nil
-	}
+	tenants, err := l.Tenants(ctx)
 	if err != nil {
+		return "", err
+	}
+	pipe := l.rdb.Pipeline()
+	cmds := make([]*redis.BoolCmd, len(tenants))
+	for i, t := range tenants {
+		cmds[i] = pipe.HExists(ctx, keysFor(t).results, id)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		return "", fmt.Errorf("ledger: find request: %w", err)
 	}
-	return t, nil
+	for i, c := range cmds {
+		if c.Val() {
+			return tenants[i], nil
+		}
+	}
+	return "", nil
 }
 
 // FindSubscription returns the tenant holding a subscription id, or "".

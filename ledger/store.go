@@ -61,7 +61,6 @@ const (
 	keyContacts = "ld:{g}:contacts" // hash: email -> tenant ids, comma-separated
 	keyDomains  = "ld:{g}:domains"  // hash: domain -> tenant ids, comma-separated
 	keySubIdx   = "ld:{g}:subidx"   // hash: subscription id -> tenant
-	keyReqIdx   = "ld:{g}:reqidx"   // hash: request id -> tenant
 	keyAudit    = "ld:{g}:audit"    // stream: desk-wide events (grants, unknown tenants)
 )
 
