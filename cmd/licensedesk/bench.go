@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/licensedesk/licensedesk/ledger"
+)
+
+func (e *env) bench(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] != "ledger" {
+		fmt.Fprintln(e.stderr, "Usage: licensedesk bench ledger [--clients N] [--duration D] [--json]")
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("bench ledger", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	clients := fs.Int("clients", 50, "concurrent clients")
+	dur := fs.Duration("duration", 10*time.Second, "how long to run")
+	asJSON := fs.Bool("json", false, `print {"clients","duration_s","ops","ops_per_sec","p50_ms","p99_ms","errors"}`)
+	cfgPath := fs.String("config", "", "configuration file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return exitUsage
+	}
+	if *clients < 1 || *clients > 10000 || *dur <= 0 || *dur > time.Hour {
+		fmt.Fprintln(e.stderr, "licensedesk bench ledger: --clients must be 1..10000 and --duration up to 1h")
+		return exitUsage
+	}
+	cfg, err := e.config(*cfgPath)
+	if err != nil {
+		return e.fail(&configError{err})
+	}
+	l, closer, err := e.openLedger(ctx, cfg)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer closer()
+	rep, err := ledger.RunLoad(ctx, l, *clients, *dur, 0)
+	if err != nil {
+		return e.fail(err)
+	}
+	if *asJSON {
+		json.NewEncoder(e.stdout).Encode(rep)
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "%d clients, %.1fs: %d seat changes, %.0f/s, p50 %.2f ms, p99 %.2f ms, %d errors\n",
+		rep.Clients, rep.DurationS, rep.Ops, rep.OpsPerSec, rep.P50Ms, rep.P99Ms, rep.Errors)
+	return exitOK
+}
