@@ -93,6 +93,12 @@ func (d *Desk) Run(ctx context.Context, text string, who Caller, opt Options) (R
 	if err != nil {
 		return Reply{}, err
 	}
+	if who.Origin.Channel == "" {
+		who.Origin.Channel = ledger.ChannelSlack
+		if who.Operator {
+			who.Origin.Channel = ledger.ChannelCLI
+		}
+	}
 	rep, err := d.run(ctx, cmd, text, req, who, opt)
 	rep.Command = cmd
 	return rep, err

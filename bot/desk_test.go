@@ -1,0 +1,121 @@
+package bot_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/licensedesk/licensedesk/bot"
+	"github.com/licensedesk/licensedesk/internal/testredis"
+	"github.com/licensedesk/licensedesk/ledger"
+)
+
+func newDesk(t *testing.T) *bot.Desk {
+	t.Helper()
+	rdb := testredis.New(t)
+	l := ledger.New(rdb, nil, ledger.NewManualClock(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)), nil)
+	f, err := os.Open("../ledger/testdata/seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	seed, err := ledger.ParseSeed(f, l.Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Import(context.Background(), seed); err != nil {
+		t.Fatal(err)
+	}
+	d, err := bot.NewDesk(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestDeskRunsCommands(t *testing.T) {
+	op := bot.Caller{Operator: true}
+	as := func(u string) bot.Caller { return bot.Caller{SlackUser: u} }
+	cases := []struct {
+		name   string
+		text   string
+		who    bot.Caller
+		status ledger.Status
+		exit   int
+		want   []string // substrings of the reply
+	}{
+		{"help lists the verbs", "help", as("U0STRANGER"), ledger.StatusApplied, 0, []string{"/licenses add N product", "/licenses assign"}},
+		{"whoami tells a stranger they have no role", "whoami", as("U0STRANGER"), ledger.StatusApplied, 0, []string{"no role"}},
+		{"a stranger cannot read", "show contoso", as("U0STRANGER"), ledger.StatusRefused, 1, []string{"NotAuthorized"}},
+		{"show is the Licenses page", "show contoso", as("U0USER"), ledger.StatusApplied, 0, []string{"Microsoft 365 Business Premium", "SPB", "13", "11"}},
+		{"show --detail breaks totals down by subscription", "show contoso --detail", op, ledger.StatusApplied, 0, []string{"contoso-spb-1", "contoso-spb-2", "3 added 2026-11-18"}},
+		{"show without tenant lists the tenants", "show", op, ledger.StatusApplied, 0, []string{"contoso", "fabrikam"}},
+		{"a mistyped tenant gets did you mean", "show contosso", op, ledger.StatusRefused, 1, []string{"UnknownTenant", "Did you mean: contoso"}},
+		{"products searches the catalog", "products business premium", op, ledger.StatusApplied, 0, []string{"SPB", "Microsoft 365 Business Premium"}},
+		{"add reports before and after and the cost", `add 5 "Business Premium" contoso`, as("U0BILL"), ledger.StatusApplied, 0, []string{"total 13 → 18", "new monthly cost", "prorated charge"}},
+		{"a refusal explains the next step", "remove 3 SPB contoso", op, ledger.StatusRefused, 1, []string{"CountViolation", "alice@contoso.com", "Unassign users first"}},
+		{"assign infers the tenant from the users' domain", "assign E3 dave@contoso.com bob@contoso.com", as("U0LIC"), ledger.StatusApplied, 0, []string{"✓ dave@contoso.com", "AlreadyAssigned"}},
+		{"assign to users of no tenant says so", "assign E3 x@nowhere.example", as("U0LIC"), ledger.StatusRefused, 1, []string{"UnknownTenant"}},
+		{"unassign warns about data retention", "unassign SPB contoso alice@contoso.com", op, ledger.StatusApplied, 0, []string{"mailbox data kept until 2026-12-20"}},
+		{"a dry run changes nothing", "add 2 SPB contoso --dry-run", op, ledger.StatusDryRun, 0, []string{"Dry run", "total 13 → 15"}},
+		{"renew finds the tenant from the subscription", "renew contoso-p2-1", as("U0BILL"), ledger.StatusApplied, 0, []string{"renew", "AAD_PREMIUM_P2"}},
+		{"renew of an unknown subscription", "renew nope-1", as("U0BILL"), ledger.StatusRefused, 1, []string{"UnknownSubscription"}},
+		{"autorenew off", "autorenew off contoso-spb-2", as("U0BILL"), ledger.StatusApplied, 0, []string{"autorenew"}},
+		{"conflicts on a healthy desk", "conflicts", op, ledger.StatusApplied, 0, []string{"No conflicts"}},
+		{"history shows the import", "history contoso 5", op, ledger.StatusApplied, 0, []string{"import"}},
+		{"history names who asked and through which channel", "history contoso 1", as("U0USER"), ledger.StatusApplied, 0, []string{"import"}},
+		{"a billing admin cannot grant", "grant <@U0NEWBIE1> license", as("U0BILL"), ledger.StatusRefused, 1, []string{"NotAuthorized"}},
+		{"a global admin grants", "grant <@U0NEWBIE1|newbie> license", as("U0GLOBAL"), ledger.StatusApplied, 0, []string{"Granted the role license to U0NEWBIE1"}},
+		{"pending is empty", "pending", op, ledger.StatusApplied, 0, []string{"No request is waiting"}},
+		{"approve of an unknown request", "approve LD-01JZZZZZZZZZZZZZZZZZZZZZZZ", as("U0GLOBAL"), ledger.StatusRefused, 1, []string{"UnknownRequest"}},
+		{"a typo in the verb gets usage", "asign E3 contoso dave@contoso.com", op, ledger.StatusRefused, 2, []string{"Did you mean: assign"}},
+		{"an open quote gets usage", `add 5 "Business Premium contoso`, op, ledger.StatusRefused, 2, []string{"quote"}},
+		{"control characters get usage", "show \x00contoso", op, ledger.StatusRefused, 2, []string{"Usage"}},
+	}
+	ctx := context.Background()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := newDesk(t) // every case starts from the seed
+			rep, err := d.Run(ctx, c.text, c.who, bot.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Status != c.status || rep.ExitCode() != c.exit {
+				t.Errorf("status %s exit %d, want %s %d\n%s", rep.Status, rep.ExitCode(), c.status, c.exit, rep.Text)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(rep.Text, w) {
+					t.Errorf("reply lacks %q:\n%s", w, rep.Text)
+				}
+			}
+		})
+	}
+}
+
+func TestDeskUndoAndIdempotency(t *testing.T) {
+	d := newDesk(t)
+	ctx := context.Background()
+	op := bot.Caller{Operator: true}
+	first, err := d.Run(ctx, "add 2 SPB contoso", op, bot.Options{IdempotencyKey: "slack-retry-1"})
+	if err != nil || first.Result == nil || first.Status != ledger.StatusApplied {
+		t.Fatalf("%+v %v", first, err)
+	}
+	again, _ := d.Run(ctx, "add 2 SPB contoso", op, bot.Options{IdempotencyKey: "slack-retry-1"})
+	if again.Status != ledger.StatusDuplicate || again.ExitCode() != 0 || !strings.Contains(again.Text, "Already processed") {
+		t.Errorf("retry: %s\n%s", again.Status, again.Text)
+	}
+	hist, _ := d.Run(ctx, "history contoso 2", op, bot.Options{})
+	if !strings.Contains(hist.Text, "· cli · cli · applied") || !strings.Contains(hist.Text, "asked: add 2 SPB contoso") {
+		t.Errorf("history should name channel, requester and the command:\n%s", hist.Text)
+	}
+	undo, _ := d.Run(ctx, "undo "+first.Result.RequestID, op, bot.Options{})
+	if undo.Status != ledger.StatusApplied || !strings.Contains(undo.Text, "undoes "+first.Result.RequestID) {
+		t.Errorf("undo: %s\n%s", undo.Status, undo.Text)
+	}
+	show, _ := d.Run(ctx, "show contoso", op, bot.Options{})
+	if !strings.Contains(show.Text, "SPB                    13") {
+		t.Errorf("after undo SPB should be back to 13:\n%s", show.Text)
+	}
+}
