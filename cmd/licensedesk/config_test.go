@@ -1,0 +1,73 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigEnvironmentWinsOverTheFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	os.WriteFile(path, []byte("http_addr: :9000\nfrom: desk@example.com\n"), 0o600)
+	c, err := LoadConfig(path, envOf(map[string]string{"LICENSEDESK_HTTP_ADDR": ":9100"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":9100" || c.From != "desk@example.com" {
+		t.Errorf("%+v", c)
+	}
+}
+
+func TestConfigRejectsUnknownKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte("http_adr: :9000\n"), 0o600)
+	if _, err := LoadConfig(path, envOf(nil)); err == nil || !strings.Contains(err.Error(), "http_adr") {
+		t.Errorf("unknown key: %v", err)
+	}
+}
+
+func TestConfigReadsSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "s")
+	os.WriteFile(secret, []byte("shhh-signing\n"), 0o600)
+	c, err := LoadConfig("", envOf(map[string]string{"SLACK_SIGNING_SECRET_FILE": secret}))
+	if err != nil || c.SlackSigningSecret != "shhh-signing" {
+		t.Fatalf("%v %q", err, c.SlackSigningSecret)
+	}
+	_, err = LoadConfig("", envOf(map[string]string{"SLACK_SIGNING_SECRET_FILE": secret, "SLACK_SIGNING_SECRET": "x"}))
+	if err == nil {
+		t.Error("a secret and its file both set should be refused")
+	}
+	if _, err := LoadConfig("", envOf(map[string]string{"SLACK_BOT_TOKEN_FILE": filepath.Join(dir, "missing")})); err == nil {
+		t.Error("a missing secret file should be an error")
+	}
+}
+
+func TestConfigStringLeaksNoSecret(t *testing.T) {
+	c, err := LoadConfig("", envOf(map[string]string{
+		"SLACK_SIGNING_SECRET":  "sig-SECRET-1",
+		"SLACK_BOT_TOKEN":       "xoxb-SECRET-2",
+		"SLACK_APP_TOKEN":       "xapp-SECRET-3",
+		"LICENSEDESK_IMAP_URL":  "imaps://desk:SECRET-4@imap.example.com/INBOX",
+		"LICENSEDESK_SMTP_URL":  "smtps://desk:SECRET-5@smtp.example.com:465",
+		"LICENSEDESK_REDIS_URL": "rediss://default:SECRET-6@redis.example.com:6380/0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.String()
+	if strings.Contains(s, "SECRET") {
+		t.Errorf("String() leaks a secret:\n%s", s)
+	}
+	for _, want := range []string{"imap.example.com", "smtp.example.com", "redis.example.com", "slack_bot_token: <redacted>"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("String() lacks %q:\n%s", want, s)
+		}
+	}
+}

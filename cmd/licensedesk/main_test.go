@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/licensedesk/licensedesk/internal/testredis"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "licensedesk-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "licensedesk")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		panic("build: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type runResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// runBinary runs the built licensedesk with env (and nothing else from the
+// test's environment, so that no developer setting leaks in).
+func runBinary(t *testing.T, env []string, stdin string, args ...string) runResult {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return runResult{out.String(), errb.String(), code}
+}
+
+func seededStore(t *testing.T) []string {
+	t.Helper()
+	srv := testredis.Start(t)
+	env := []string{"LICENSEDESK_REDIS_URL=" + srv.URL()}
+	r := runBinary(t, env, "", "ledger", "import", "../../ledger/testdata/seed.yaml")
+	if r.code != 0 {
+		t.Fatalf("import: %d %s", r.code, r.stderr)
+	}
+	return env
+}
+
+func TestExecJSONFollowsTheSpec(t *testing.T) {
+	env := seededStore(t)
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		status string
+		errors []string
+	}{
+		{"an applied change exits 0", []string{"exec", "--json", `add 5 "Business Premium" contoso`}, 0, "applied", nil},
+		{"a dry run exits 0", []string{"exec", "--json", "remove 1 SPB contoso --dry-run"}, 0, "dry_run", nil},
+		{"a refusal exits 1", []string{"exec", "--json", "remove 5 ENTERPRISEPACK contoso"}, 1, "refused", []string{"ReductionWindowPassed"}},
+		{"a role is needed", []string{"exec", "--json", "--as", "U0LIC", "add 1 SPB contoso"}, 1, "refused", []string{"NotAuthorized"}},
+		{"a partial assignment exits 0", []string{"exec", "--json", "assign O365_BUSINESS_PREMIUM contoso dave@contoso.com bob@contoso.com"}, 0, "partially_applied", []string{"CountViolation"}},
+		{"an unknown product is a usage error", []string{"exec", "--json", "add 1 Buisness Premum contoso"}, 2, "refused", []string{"UnknownProduct"}},
+		{"an unknown tenant is refused", []string{"exec", "--json", "add 1 SPB umbrella"}, 1, "refused", []string{"UnknownTenant"}},
+		{"a read answers", []string{"exec", "--json", "show contoso"}, 0, "applied", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := runBinary(t, env, "", c.args...)
+			if r.code != c.code {
+				t.Fatalf("exit %d, want %d\nstdout %s\nstderr %s", r.code, c.code, r.stdout, r.stderr)
+			}
+			var out map[string]any
+			if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, r.stdout)
+			}
+			for _, k := range []string{"request_id", "status", "tenant", "ops", "errors", "reply"} {
+				if _, ok := out[k]; !ok {
+					t.Errorf("JSON lacks %q: %s", k, r.stdout)
+				}
+			}
+			if out["status"] != c.status {
+				t.Errorf("status %v, want %s", out["status"], c.status)
+			}
+			var codes []string
+			for _, e := range out["errors"].([]any) {
+				codes = append(codes, e.(map[string]any)["code"].(string))
+			}
+			for _, want := range c.errors {
+				if !strings.Contains(strings.Join(codes, ","), want) {
+					t.Errorf("errors %v lack %s", codes, want)
+				}
+			}
+		})
+	}
+	// The product-level figures of SPEC §6 are in every op of a change.
+	r := runBinary(t, env, "", "exec", "--json", "set 20 SPB contoso")
+	var out struct {
+		Ops []struct {
+			Op          string
+			Before      struct{ Total, Assigned int }
+			After       struct{ Total, Assigned int }
+			MonthlyCost float64 `json:"monthly_cost"`
+			Prorated    float64
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Ops) != 1 {
+		t.Fatalf("%v %s", err, r.stdout)
+	}
+	if o := out.Ops[0]; o.Op != "set" || o.Before.Total != 18 || o.After.Total != 20 || o.After.Assigned != 11 || o.MonthlyCost <= 0 || o.Prorated <= 0 {
+		t.Errorf("set 20: %+v", o)
+	}
+}
+
+func TestExecIdempotencyKey(t *testing.T) {
+	env := seededStore(t)
+	args := []string{"exec", "--json", "--idempotency-key", "ticket-42", "add 1 SPB contoso"}
+	first := runBinary(t, env, "", args...)
+	second := runBinary(t, env, "", args...)
+	if first.code != 0 || second.code != 0 || !strings.Contains(second.stdout, `"status": "duplicate"`) {
+		t.Fatalf("first %d %s\nsecond %d %s", first.code, first.stdout, second.code, second.stdout)
+	}
+	show := runBinary(t, env, "", "exec", "show contoso")
+	if !strings.Contains(show.stdout, "SPB                    14") {
+		t.Errorf("applied more than once:\n%s", show.stdout)
+	}
+}
+
+func TestCommandsNeedAStore(t *testing.T) {
+	for _, args := range [][]string{{"exec", "show"}, {"ledger", "check"}, {"ledger", "export"}, {"bench", "ledger"}} {
+		r := runBinary(t, nil, "", args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "LICENSEDESK_REDIS_URL is not set") {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := [][]string{{}, {"nope"}, {"ledger"}, {"ledger", "frobnicate"}, {"ledger", "import"}, {"exec"}, {"bench"}}
+	for _, args := range cases {
+		if r := runBinary(t, nil, "", args...); r.code != 2 || r.stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
+
+func TestLedgerImportCheckSweepExport(t *testing.T) {
+	env := seededStore(t)
+	if r := runBinary(t, env, "", "ledger", "check"); r.code != 0 || !strings.HasPrefix(r.stdout, "ok") {
+		t.Fatalf("check: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r := runBinary(t, env, "", "ledger", "sweep", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"tenants":2`) {
+		t.Fatalf("sweep: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	exp := runBinary(t, env, "", "ledger", "export")
+	if exp.code != 0 || !strings.Contains(exp.stdout, "contoso-spb-1") {
+		t.Fatalf("export: %d %s", exp.code, exp.stderr)
+	}
+	// The export imports back from standard input.
+	if r := runBinary(t, env, exp.stdout, "ledger", "import", "-"); r.code != 0 {
+		t.Fatalf("re-import: %d %s", r.code, r.stderr)
+	}
+	if r := runBinary(t, env, "", "ledger", "check", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"ok":true`) {
+		t.Errorf("check after re-import: %d %s", r.code, r.stdout)
+	}
+	// A bad seed names the field and changes nothing.
+	bad := "tenants:\n  - id: contoso\n    subscriptions:\n      - {id: x, sku: SPB, state: actve, term_start: 2026-01-01T00:00:00Z, quantity: 1}\n"
+	r = runBinary(t, env, bad, "ledger", "import", "-")
+	if r.code != 2 || !strings.Contains(r.stderr, "subscriptions[0].state") {
+		t.Errorf("bad seed: %d %s", r.code, r.stderr)
+	}
+	if r := runBinary(t, env, "", "exec", "show contoso"); !strings.Contains(r.stdout, "contoso-spb") && !strings.Contains(r.stdout, "SPB") {
+		t.Errorf("the bad seed changed the desk:\n%s", r.stdout)
+	}
+}
+
+func TestBenchLedgerJSON(t *testing.T) {
+	env := seededStore(t)
+	r := runBinary(t, env, "", "bench", "ledger", "--clients", "4", "--duration", "300ms", "--json")
+	if r.code != 0 {
+		t.Fatalf("%d %s", r.code, r.stderr)
+	}
+	var rep map[string]float64
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"clients", "duration_s", "ops", "ops_per_sec", "p50_ms", "p99_ms", "errors"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("bench JSON lacks %q", k)
+		}
+	}
+	if rep["ops"] <= 0 || rep["errors"] != 0 || rep["clients"] != 4 {
+		t.Errorf("bench: %v", rep)
+	}
+	// The bench tenants are gone afterwards.
+	if r := runBinary(t, env, "", "exec", "show"); strings.Contains(r.stdout, "zz-bench") {
+		t.Errorf("bench tenants left behind:\n%s", r.stdout)
+	}
+	if r := runBinary(t, env, "", "ledger", "check"); r.code != 0 {
+		t.Errorf("check after bench: %s", r.stdout)
+	}
+}
