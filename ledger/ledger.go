@@ -171,7 +171,7 @@ func (l *Ledger) submit(ctx context.Context, req *Request, outbox func(Result) (
 				return Result{}, err
 			}
 		}
-		outcome, detail, err := commit(ctx, l.rdb, snap, req, &res, &eff, rec, box)
+		outcome, detail, err := commit(ctx, l.rdb, snap, req, &eff, rec, box)
 		if err != nil {
 			return Result{}, err
 		}
@@ -306,15 +306,23 @@ func (l *Ledger) duplicate(ctx context.Context, tenant, id string) (Result, erro
 
 // Result returns the stored result of a request.
 func (l *Ledger) Result(ctx context.Context, tenant, id string) (Result, error) {
-	var res Result
-	raw, err := l.rdb.HGet(ctx, keysFor(tenant).results, id).Result()
+	k := keysFor(tenant)
+	aid, err := l.rdb.HGet(ctx, k.results, id).Result()
 	if err != nil {
-		return res, fmt.Errorf("ledger: result %s: %w", id, err)
+		return Result{}, fmt.Errorf("ledger: result %s: %w", id, err)
 	}
-	if err := json.Unmarshal([]byte(raw), &res); err != nil {
-		return res, fmt.Errorf("ledger: result %s: %w", id, err)
+	msgs, err := l.rdb.XRange(ctx, k.audit, aid, aid).Result()
+	if err != nil || len(msgs) != 1 {
+		return Result{}, fmt.Errorf("ledger: result %s: audit entry %s: %v", id, aid, err)
 	}
-	return res, nil
+	rec, err := decodeAudit(msgs[0])
+	if err != nil {
+		return Result{}, err
+	}
+	if rec.Result == nil {
+		return Result{}, fmt.Errorf("ledger: result %s: audit entry %s has no result", id, aid)
+	}
+	return *rec.Result, nil
 }
 
 // FindRequest returns the tenant of a request id, or "" when unknown. Undo

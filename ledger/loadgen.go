@@ -109,10 +109,6 @@ func (l *Ledger) dropTenants(ctx context.Context, s *Seed) {
 	for _, t := range s.Tenants {
 		k := keysFor(t.ID)
 		keys := append(k.all(), k.holders("SPB"))
-		iter := l.rdb.Scan(ctx, 0, "ld:{t:"+t.ID+"}:*", 1000).Iterator()
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
 		l.rdb.Del(ctx, keys...)
 		l.rdb.SRem(ctx, keyTenants, t.ID)
 		for _, s := range t.Subscriptions {

@@ -32,7 +32,7 @@ func keysFor(tenant string) tenantKeys {
 		users:    p + "users",    // hash: upn -> User JSON
 		assigned: p + "assigned", // hash: sku -> users holding it
 		audit:    p + "audit",    // stream: AuditRecord per request
-		results:  p + "results",  // hash: request id -> Result JSON
+		results:  p + "results",  // hash: request id -> its audit entry id
 		subidx:   p + "subidx",   // hash: subscription id -> sku
 		outbox:   p + "outbox",   // stream: replies to send (mail issue)
 		pending:  p + "pending",  // hash: request id -> pending request (R-APPROVAL)
@@ -70,6 +70,7 @@ const IdempotencyTTL = 400 * 24 * time.Hour
 // need lists what a request reads.
 type need struct {
 	allSubs bool
+	credit  bool
 	skus    map[string]bool
 	users   map[string]bool
 	holders map[string]bool
@@ -84,8 +85,9 @@ func needsOf(req *Request, cat *Catalog) need {
 		}
 		switch op.Kind {
 		case OpAdd, OpSet:
-			// The credit limit of R-ADD is tenant-wide; subscriptions are few.
-			n.allSubs = true
+			// The credit limit of R-ADD is tenant-wide: read every product
+			// when (and only when) the tenant has one.
+			n.credit = true
 		case OpRenew, OpAutoRenew:
 			if sku == "" {
 				n.allSubs = true
@@ -106,12 +108,22 @@ func needsOf(req *Request, cat *Catalog) need {
 	return n
 }
 
-// readSnapshot reads what req needs in one round trip. It returns a nil
-// snapshot when the tenant does not exist, and the id of an earlier request
-// when the idempotency key was already used.
+// readSnapshot reads what req needs, in one round trip unless the tenant
+// has a credit limit that an addition must be checked against. It returns a
+// nil snapshot when the tenant does not exist, and the id of an earlier
+// request when the idempotency key was already used.
 func readSnapshot(ctx context.Context, rdb redis.UniversalClient, req *Request, cat *Catalog) (*Snapshot, string, error) {
-	k := keysFor(req.Tenant)
 	n := needsOf(req, cat)
+	s, id, err := readNeeds(ctx, rdb, req, n)
+	if err != nil || s == nil || !n.credit || n.allSubs || s.Tenant.CreditLimit == nil {
+		return s, id, err
+	}
+	n.allSubs = true
+	return readNeeds(ctx, rdb, req, n)
+}
+
+func readNeeds(ctx context.Context, rdb redis.UniversalClient, req *Request, n need) (*Snapshot, string, error) {
+	k := keysFor(req.Tenant)
 	skus := sortedKeys(n.skus)
 	users := sortedKeys(n.users)
 
@@ -244,7 +256,7 @@ func sortedKeys[V any](m map[string]V) []string {
 //
 // KEYS: 1 sver, 2 uver, 3 subs, 4 users, 5 assigned, 6 audit, 7 results,
 // 8 subidx, 9 outbox, 10 idempotency key, 11.. holder sets.
-// ARGV: 1 request id, 2 result JSON, 3 audit JSON, 4 outbox JSON or "",
+// ARGV: 1 request id, 2 unused, 3 audit JSON (holding the result), 4 outbox JSON or "",
 // 5 idempotency TTL in seconds or "0", then counted sections:
 // sku versions (sku, ver)*, user versions (upn, ver)*, subscription writes
 // (sku, json or "" to delete)*, user writes (upn, json or "")*, assigned
@@ -296,7 +308,7 @@ for _ = 1, n do
   i = i + 2
 end
 local aid = redis.call('XADD', KEYS[6], '*', 'req', ARGV[1], 'data', ARGV[3])
-redis.call('HSET', KEYS[7], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[7], ARGV[1], aid)
 if ARGV[5] ~= '0' then redis.call('SET', KEYS[10], ARGV[1], 'EX', ARGV[5]) end
 if ARGV[4] ~= '' then redis.call('XADD', KEYS[9], '*', 'req', ARGV[1], 'data', ARGV[4]) end
 return {'ok', aid}
@@ -330,14 +342,11 @@ const (
 // Commit is the one atomic step of the ledger (DESIGN "Rules in Go, commit
 // in Lua"): nothing the request does is visible before it, and after it
 // everything is: the effects, the audit record, the stored result, the
-// idempotency key and the outbox entry. When a version read by the plan has
+// idempotency key and the outbox entry. The result is stored once, in the
+// audit record; the results hash points at it. When a version read by the plan has
 // moved, nothing is written and the caller re-reads and re-plans.
-func commit(ctx context.Context, rdb redis.UniversalClient, snap *Snapshot, req *Request, res *Result, eff *Effects, rec *AuditRecord, outbox []byte) (commitOutcome, string, error) {
+func commit(ctx context.Context, rdb redis.UniversalClient, snap *Snapshot, req *Request, eff *Effects, rec *AuditRecord, outbox []byte) (commitOutcome, string, error) {
 	k := keysFor(req.Tenant)
-	resJSON, err := json.Marshal(res)
-	if err != nil {
-		return 0, "", fmt.Errorf("ledger: encode result: %w", err)
-	}
 	recJSON, err := json.Marshal(rec)
 	if err != nil {
 		return 0, "", fmt.Errorf("ledger: encode audit: %w", err)
@@ -348,7 +357,7 @@ func commit(ctx context.Context, rdb redis.UniversalClient, snap *Snapshot, req 
 		keys[9] = k.idem(req.IdempotencyKey)
 		ttl = strconv.Itoa(int(IdempotencyTTL / time.Second))
 	}
-	args := []any{req.ID, resJSON, recJSON, outbox, ttl}
+	args := []any{req.ID, "", recJSON, outbox, ttl}
 
 	// Versions: everything the plan read is checked, so a concurrent change
 	// to any of it sends this request back to be planned again.

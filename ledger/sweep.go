@@ -90,7 +90,7 @@ func (l *Ledger) sweepTenant(ctx context.Context, id string) ([]SweepEvent, erro
 		eff := w.effects()
 		req.Ops = nil
 		rec := &AuditRecord{Kind: "sweep", Request: req, Result: &res, Effects: &eff, At: now}
-		outcome, _, err := commit(ctx, l.rdb, snap, req, &res, &eff, rec, nil)
+		outcome, _, err := commit(ctx, l.rdb, snap, req, &eff, rec, nil)
 		if err != nil {
 			return nil, err
 		}

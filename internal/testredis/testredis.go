@@ -46,7 +46,9 @@ func Start(tb testing.TB) *Server {
 	return nil
 }
 
-func start(tb testing.TB, bin string) (*Server, error) {
+func start(tb testing.TB, bin string) (*Server, error) { return startWith(tb, bin) }
+
+func startWith(tb testing.TB, bin string, extra ...string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -56,6 +58,7 @@ func start(tb testing.TB, bin string) (*Server, error) {
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", dir, "--logfile", "", "--daemonize", "no", "--protected-mode", "yes",
 	}
+	args = append(args, extra...)
 	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -149,4 +152,49 @@ func freePort() (int, error) {
 func Available() bool {
 	_, err := exec.LookPath("redis-server")
 	return err == nil && os.Getenv("LICENSEDESK_NO_REDIS") == ""
+}
+
+// StartCluster runs a Redis Cluster of n masters (no replicas) on free
+// loopback ports and returns a cluster client of it.
+func StartCluster(tb testing.TB, n int) *redis.ClusterClient {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		tb.Fatalf("testredis: redis-server not found (apt-get install -y redis-server): %v", err)
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		tb.Fatalf("testredis: redis-cli not found: %v", err)
+	}
+	var addrs []string
+	for i := 0; i < n; i++ {
+		var s *Server
+		for attempt := 0; attempt < 5 && s == nil; attempt++ {
+			s, err = startWith(tb, bin, "--cluster-enabled", "yes", "--cluster-config-file", fmt.Sprintf("nodes-%d.conf", i), "--cluster-node-timeout", "5000")
+		}
+		if err != nil {
+			tb.Fatalf("testredis: cluster node: %v", err)
+		}
+		addrs = append(addrs, s.Addr)
+	}
+	args := append([]string{"--cluster", "create"}, addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		tb.Fatalf("testredis: cluster create: %v\n%s", err, out)
+	}
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	tb.Cleanup(func() { _ = c.Close() })
+	// Wait until every slot is served.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info, err := c.ClusterInfo(context.Background()).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			break
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("testredis: cluster not ready: %v %s", err, info)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return c
 }
