@@ -180,11 +180,17 @@ func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Re
 		}
 		return answer(r.History(cmd.Tenant, recs), recs), nil
 	case "pending":
-		// Emailed requests wait here for approval (R-APPROVAL); the mail
-		// intake is what puts them here.
-		return answer("No request is waiting for approval.\n", []any{}), nil
+		ps, err := l.Pending(ctx)
+		if err != nil {
+			return Reply{}, err
+		}
+		return answer(r.Pending(ps), ps), nil
 	case "approve", "reject":
-		return d.refusal(ledger.UnknownRequest, fmt.Sprintf("no request %s is waiting for approval", cmd.RequestID)), nil
+		res, err := l.Decide(ctx, cmd.RequestID, req, cmd.Verb == "approve", cmd.Reason)
+		if err != nil {
+			return Reply{}, err
+		}
+		return d.result(res), nil
 	case "grant", "revoke":
 		grant := cmd.Verb == "grant"
 		changed, code, err := l.SetRole(ctx, req, cmd.SlackUser, cmd.Role, grant)

@@ -70,6 +70,7 @@ func TestDeskRunsCommands(t *testing.T) {
 		{"a global admin grants", "grant <@U0NEWBIE1|newbie> license", as("U0GLOBAL"), ledger.StatusApplied, 0, []string{"Granted the role license to U0NEWBIE1"}},
 		{"pending is empty", "pending", op, ledger.StatusApplied, 0, []string{"No request is waiting"}},
 		{"approve of an unknown request", "approve LD-01JZZZZZZZZZZZZZZZZZZZZZZZ", as("U0GLOBAL"), ledger.StatusRefused, 1, []string{"UnknownRequest"}},
+		{"reject of an unknown request", "reject LD-01JZZZZZZZZZZZZZZZZZZZZZZZ too many", as("U0GLOBAL"), ledger.StatusRefused, 1, []string{"UnknownRequest"}},
 		{"a typo in the verb gets usage", "asign E3 contoso dave@contoso.com", op, ledger.StatusRefused, 2, []string{"Did you mean: assign"}},
 		{"an open quote gets usage", `add 5 "Business Premium contoso`, op, ledger.StatusRefused, 2, []string{"quote"}},
 		{"control characters get usage", "show \x00contoso", op, ledger.StatusRefused, 2, []string{"Usage"}},
@@ -117,5 +118,41 @@ func TestDeskUndoAndIdempotency(t *testing.T) {
 	show, _ := d.Run(ctx, "show contoso", op, bot.Options{})
 	if !strings.Contains(show.Text, "SPB                    13") {
 		t.Errorf("after undo SPB should be back to 13:\n%s", show.Text)
+	}
+}
+
+func TestDeskApprovesAndRejectsEmailedRequests(t *testing.T) {
+	d := newDesk(t)
+	ctx := context.Background()
+	var ids []string
+	for _, n := range []int{20, 30} {
+		res, err := d.Ledger.Submit(ctx, ledger.Request{Tenant: "contoso", Requester: ledger.Requester{ID: "it@contoso.com"},
+			Origin: ledger.Origin{Channel: ledger.ChannelEmail, From: "it@contoso.com", Subject: "Licences"},
+			Ops: []ledger.Op{{Kind: ledger.OpAdd, SKU: "SPB", Quantity: n}}})
+		if err != nil || res.Status != ledger.StatusPendingApproval {
+			t.Fatalf("%+v %v", res, err)
+		}
+		ids = append(ids, res.RequestID)
+	}
+	list, _ := d.Run(ctx, "pending", bot.Caller{SlackUser: "U0USER"}, bot.Options{})
+	for _, want := range []string{ids[0], ids[1], "total 13 → 33", "subject: Licences"} {
+		if !strings.Contains(list.Text, want) {
+			t.Errorf("pending lacks %q:\n%s", want, list.Text)
+		}
+	}
+	ok, _ := d.Run(ctx, "approve "+ids[0], bot.Caller{SlackUser: "U0BILL"}, bot.Options{})
+	if ok.Status != ledger.StatusApplied || !strings.Contains(ok.Text, "Approved by U0BILL") {
+		t.Errorf("approve:\n%s", ok.Text)
+	}
+	twice, _ := d.Run(ctx, "approve "+ids[0], bot.Caller{SlackUser: "U0BILL"}, bot.Options{})
+	if twice.Status == ledger.StatusApplied || !strings.Contains(twice.Text, "no longer pending") {
+		t.Errorf("second approve:\n%s", twice.Text)
+	}
+	no, _ := d.Run(ctx, "reject "+ids[1]+" budget frozen until January", bot.Caller{SlackUser: "U0GLOBAL"}, bot.Options{})
+	if no.Status != ledger.StatusRejected || !strings.Contains(no.Text, "Rejected by U0GLOBAL: budget frozen until January") {
+		t.Errorf("reject:\n%s", no.Text)
+	}
+	if rep, _ := d.Run(ctx, "pending", bot.Caller{Operator: true}, bot.Options{}); !strings.Contains(rep.Text, "No request is waiting") {
+		t.Errorf("still pending:\n%s", rep.Text)
 	}
 }

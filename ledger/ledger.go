@@ -117,16 +117,10 @@ const maxAttempts = 100
 // first result, marked duplicate (R-IDEMPOTENT). Refusals are results, not
 // errors; errors are faults (Redis down, contention).
 func (l *Ledger) Submit(ctx context.Context, req Request) (Result, error) {
-	return l.submit(ctx, &req, nil)
+	return l.submit(ctx, &req)
 }
 
-// SubmitWithOutbox is Submit with an outbox entry written in the same atomic
-// step as the request (DESIGN "Outbox"). The entry is built from the result.
-func (l *Ledger) SubmitWithOutbox(ctx context.Context, req Request, outbox func(Result) ([]byte, error)) (Result, error) {
-	return l.submit(ctx, &req, outbox)
-}
-
-func (l *Ledger) submit(ctx context.Context, req *Request, outbox func(Result) ([]byte, error)) (Result, error) {
+func (l *Ledger) submit(ctx context.Context, req *Request) (Result, error) {
 	now := l.clock.Now()
 	if req.ID == "" {
 		req.ID = NewRequestID(now)
@@ -137,11 +131,23 @@ func (l *Ledger) submit(ctx context.Context, req *Request, outbox func(Result) (
 	if res, bad := l.validate(req, now); bad {
 		return res, nil
 	}
+	return l.apply(ctx, req, cat, nil)
+}
+
+// decision is an approval or rejection being applied to a pending request.
+type decision struct {
+	d       Decision
+	expired bool
+}
+
+// apply plans and commits req, re-planning after version clashes. With a
+// decision, req is a pending request being settled.
+func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *decision) (Result, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
-		now = l.clock.Now()
+		now := l.clock.Now()
 		snap, dupID, err := readSnapshot(ctx, l.rdb, req, cat)
 		if err != nil {
 			return Result{}, err
@@ -154,24 +160,55 @@ func (l *Ledger) submit(ctx context.Context, req *Request, outbox func(Result) (
 			l.auditGlobal(ctx, req, &res)
 			return res, nil
 		}
-		res, eff := Plan(snap, req, cat, now)
-		if code, msg := authorize(req, &snap.Tenant); code != "" {
-			res, eff = refusedResult(req, now, code, msg), Effects{}
+		var res Result
+		var eff Effects
+		if dec != nil && !dec.d.Approved {
+			res = decidedResult(req, now, dec)
+		} else {
+			res, eff = Plan(snap, req, cat, now)
+			if code, msg := authorize(req, &snap.Tenant); code != "" {
+				res, eff = refusedResult(req, now, code, msg), Effects{}
+			}
 		}
 		if req.DryRun {
 			return res, nil
 		}
-		rec := &AuditRecord{Kind: "request", Request: req, Result: &res, At: now}
-		if !eff.empty() {
-			rec.Effects = &eff
+		spec := commitSpec{snap: snap, req: req, eff: &eff}
+		kind := "result"
+		switch {
+		case dec != nil:
+			d := dec.d
+			d.At = now
+			res.Decision = &d
+			spec.pending = "-"
+			kind = "decision"
+		case res.Status != StatusRefused && needsApproval(req, &res, &snap.Tenant):
+			// R-APPROVAL: the request waits for a desk admin; nothing is
+			// applied now. The plan is kept to show the admin what it does.
+			res.Status = StatusPendingApproval
+			for i := range res.Ops {
+				res.Ops[i].Outcome = OutcomePending
+			}
+			eff = Effects{}
+			pend, err := json.Marshal(PendingRequest{Request: *req, Planned: res, At: now, Expires: now.Add(PendingLifetime)})
+			if err != nil {
+				return Result{}, err
+			}
+			spec.pending = "+" + string(pend)
+			kind = "pending"
 		}
-		var box []byte
-		if outbox != nil {
-			if box, err = outbox(res); err != nil {
+		spec.rec = &AuditRecord{Kind: "request", Request: req, Result: &res, At: now}
+		if !eff.empty() {
+			spec.rec.Effects = &eff
+		}
+		if req.Origin.Channel == ChannelEmail {
+			// The reply leaves through the outbox, written in the same step.
+			if spec.outbox, err = json.Marshal(OutboxEntry{Kind: kind, RequestID: req.ID, Tenant: req.Tenant,
+				Language: snap.Tenant.Language, Origin: req.Origin, Result: res, At: now}); err != nil {
 				return Result{}, err
 			}
 		}
-		outcome, detail, err := commit(ctx, l.rdb, snap, req, &eff, rec, box)
+		outcome, detail, err := commit(ctx, l.rdb, spec)
 		if err != nil {
 			return Result{}, err
 		}
@@ -181,6 +218,8 @@ func (l *Ledger) submit(ctx context.Context, req *Request, outbox func(Result) (
 		case versionClash:
 			backoff(ctx, attempt)
 			continue
+		case notPending:
+			return l.alreadyDecided(ctx, req)
 		}
 		for id := range eff.SubIndex {
 			l.rdb.HSet(ctx, keySubIdx, id, req.Tenant)

@@ -255,8 +255,10 @@ func sortedKeys[V any](m map[string]V) []string {
 // check fails, so a failed check leaves no trace.
 //
 // KEYS: 1 sver, 2 uver, 3 subs, 4 users, 5 assigned, 6 audit, 7 results,
-// 8 subidx, 9 outbox, 10 idempotency key, 11.. holder sets.
-// ARGV: 1 request id, 2 unused, 3 audit JSON (holding the result), 4 outbox JSON or "",
+// 8 subidx, 9 outbox, 10 idempotency key, 11 pending, 12.. holder sets.
+// ARGV: 1 request id, 2 pending change ("" none, "+" and the pending
+// request's JSON to park it, "-" to settle it: it must still be pending),
+// 3 audit JSON (holding the result), 4 outbox JSON or "",
 // 5 idempotency TTL in seconds or "0", then counted sections:
 // sku versions (sku, ver)*, user versions (upn, ver)*, subscription writes
 // (sku, json or "" to delete)*, user writes (upn, json or "")*, assigned
@@ -267,6 +269,7 @@ if ARGV[5] ~= '0' then
   local prev = redis.call('GET', KEYS[10])
   if prev then return {'dup', prev} end
 end
+if ARGV[2] == '-' and redis.call('HEXISTS', KEYS[11], ARGV[1]) == 0 then return {'gone', ARGV[1]} end
 local i = 6
 local n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
@@ -311,6 +314,8 @@ local aid = redis.call('XADD', KEYS[6], '*', 'req', ARGV[1], 'data', ARGV[3])
 redis.call('HSET', KEYS[7], ARGV[1], aid)
 if ARGV[5] ~= '0' then redis.call('SET', KEYS[10], ARGV[1], 'EX', ARGV[5]) end
 if ARGV[4] ~= '' then redis.call('XADD', KEYS[9], '*', 'req', ARGV[1], 'data', ARGV[4]) end
+if ARGV[2] == '-' then redis.call('HDEL', KEYS[11], ARGV[1])
+elseif ARGV[2] ~= '' then redis.call('HSET', KEYS[11], ARGV[1], string.sub(ARGV[2], 2)) end
 return {'ok', aid}
 `)
 
@@ -337,7 +342,18 @@ const (
 	committed commitOutcome = iota
 	versionClash
 	duplicateKey
+	notPending // a decision on a request that is no longer pending
 )
+
+// commitSpec is what one commit writes.
+type commitSpec struct {
+	snap    *Snapshot
+	req     *Request
+	eff     *Effects
+	rec     *AuditRecord
+	outbox  []byte
+	pending string // "", "+json" or "-"
+}
 
 // Commit is the one atomic step of the ledger (DESIGN "Rules in Go, commit
 // in Lua"): nothing the request does is visible before it, and after it
@@ -345,19 +361,20 @@ const (
 // idempotency key and the outbox entry. The result is stored once, in the
 // audit record; the results hash points at it. When a version read by the plan has
 // moved, nothing is written and the caller re-reads and re-plans.
-func commit(ctx context.Context, rdb redis.UniversalClient, snap *Snapshot, req *Request, eff *Effects, rec *AuditRecord, outbox []byte) (commitOutcome, string, error) {
+func commit(ctx context.Context, rdb redis.UniversalClient, c commitSpec) (commitOutcome, string, error) {
+	snap, req, eff, rec := c.snap, c.req, c.eff, c.rec
 	k := keysFor(req.Tenant)
 	recJSON, err := json.Marshal(rec)
 	if err != nil {
 		return 0, "", fmt.Errorf("ledger: encode audit: %w", err)
 	}
-	keys := []string{k.sver, k.uver, k.subs, k.users, k.assigned, k.audit, k.results, k.subidx, k.outbox, k.idem("-")}
+	keys := []string{k.sver, k.uver, k.subs, k.users, k.assigned, k.audit, k.results, k.subidx, k.outbox, k.idem("-"), k.pending}
 	ttl := "0"
 	if req.IdempotencyKey != "" {
 		keys[9] = k.idem(req.IdempotencyKey)
 		ttl = strconv.Itoa(int(IdempotencyTTL / time.Second))
 	}
-	args := []any{req.ID, "", recJSON, outbox, ttl}
+	args := []any{req.ID, c.pending, recJSON, c.outbox, ttl}
 
 	// Versions: everything the plan read is checked, so a concurrent change
 	// to any of it sends this request back to be planned again.
@@ -439,6 +456,8 @@ func commit(ctx context.Context, rdb redis.UniversalClient, snap *Snapshot, req 
 		return versionClash, reply[1], nil
 	case "dup":
 		return duplicateKey, reply[1], nil
+	case "gone":
+		return notPending, reply[1], nil
 	}
 	return 0, "", fmt.Errorf("ledger: commit %s: unexpected reply %q", req.ID, reply)
 }

@@ -13,6 +13,7 @@ const OpLifecycle OpKind = "lifecycle"
 type SweepReport struct {
 	Tenants int          `json:"tenants"`
 	Changes []SweepEvent `json:"changes"`
+	Expired int          `json:"expired_requests"`
 }
 
 // SweepEvent is one subscription's lifecycle step.
@@ -41,6 +42,12 @@ func (l *Ledger) Sweep(ctx context.Context) (SweepReport, error) {
 			return rep, err
 		}
 		rep.Changes = append(rep.Changes, ev...)
+		// R-APPROVAL: pending requests expire after 30 days.
+		n, err := l.expirePending(ctx, id)
+		if err != nil {
+			return rep, err
+		}
+		rep.Expired += n
 	}
 	return rep, nil
 }
@@ -90,7 +97,7 @@ func (l *Ledger) sweepTenant(ctx context.Context, id string) ([]SweepEvent, erro
 		eff := w.effects()
 		req.Ops = nil
 		rec := &AuditRecord{Kind: "sweep", Request: req, Result: &res, Effects: &eff, At: now}
-		outcome, _, err := commit(ctx, l.rdb, snap, req, &eff, rec, nil)
+		outcome, _, err := commit(ctx, l.rdb, commitSpec{snap: snap, req: req, eff: &eff, rec: rec})
 		if err != nil {
 			return nil, err
 		}

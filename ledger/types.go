@@ -58,6 +58,7 @@ const (
 	Unchanged                  Code = "Unchanged"
 	DataKept                   Code = "DataKept"
 	InvalidRequest             Code = "InvalidRequest"
+	Rejected                   Code = "Rejected"
 )
 
 // Status is the outcome of a whole request (SPEC §6 JSON "status").
@@ -348,6 +349,7 @@ const (
 	OutcomeUnchanged = "unchanged"
 	OutcomeScheduled = "scheduled"
 	OutcomeNotRun    = "not_run" // not applied because another operation was refused
+	OutcomePending   = "pending" // waiting for a desk admin's approval (R-APPROVAL)
 )
 
 // OpResult is the outcome of one operation.
@@ -394,6 +396,16 @@ type Result struct {
 	At        time.Time  `json:"at"`
 	// Undoes is set when this request reversed another.
 	Undoes string `json:"undoes,omitempty"`
+	// Decision is set when a pending request was approved or rejected.
+	Decision *Decision `json:"decision,omitempty"`
+}
+
+// Decision is a desk admin's approval or rejection of a pending request.
+type Decision struct {
+	By       string    `json:"by"`
+	Approved bool      `json:"approved"`
+	Reason   string    `json:"reason,omitempty"`
+	At       time.Time `json:"at"`
 }
 
 // Refused reports whether the request changed nothing because of a refusal.

@@ -95,6 +95,9 @@ func (r *Renderer) History(tenant string, recs []ledger.AuditRecord) string {
 // Products renders catalog entries.
 func (r *Renderer) Products(ps []ledger.Product) string { return r.exec("products", ps) }
 
+// Pending renders the requests waiting for approval.
+func (r *Renderer) Pending(ps []ledger.PendingRequest) string { return r.exec("pending", ps) }
+
 // Whoami renders who the requester is to the desk.
 func (r *Renderer) Whoami(req ledger.Requester) string { return r.exec("whoami", req) }
 
