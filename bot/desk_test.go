@@ -128,7 +128,7 @@ func TestDeskApprovesAndRejectsEmailedRequests(t *testing.T) {
 	for _, n := range []int{20, 30} {
 		res, err := d.Ledger.Submit(ctx, ledger.Request{Tenant: "contoso", Requester: ledger.Requester{ID: "it@contoso.com"},
 			Origin: ledger.Origin{Channel: ledger.ChannelEmail, From: "it@contoso.com", Subject: "Licences"},
-			Ops: []ledger.Op{{Kind: ledger.OpAdd, SKU: "SPB", Quantity: n}}})
+			Ops:    []ledger.Op{{Kind: ledger.OpAdd, SKU: "SPB", Quantity: n}}})
 		if err != nil || res.Status != ledger.StatusPendingApproval {
 			t.Fatalf("%+v %v", res, err)
 		}
