@@ -61,6 +61,16 @@ const (
 	Rejected                   Code = "Rejected"
 )
 
+// Codes lists every code, for tests that each has its texts.
+var Codes = []Code{NotAuthorized, UnknownTenant, UnknownProduct, AmbiguousProduct, QuantityMissing,
+	NoRequestFound, InvalidQuantity, NoSubscription, UnknownSubscription, TrialSubscription,
+	PrepaidSubscription, PartnerManaged, VolumeLicensing, CreditCheckPending, SubscriptionInactive,
+	EndOfSale, InsufficientCredit, CountViolation, ReductionWindowPassed, AutoRenewOff, UnknownUser,
+	InvalidUser, UsageLocationMissing, MutuallyExclusiveViolation, DependencyViolation, AlreadyAssigned,
+	NotAssigned, TooManyUsers, ForeignUser, NotRenewable, UnknownRequest, NotReversible,
+	UnauthorizedSender, SenderNotAuthenticated, MessageTooLarge, MalformedMessage, RateLimited,
+	RequestExpired, AlreadyDecided, Unchanged, DataKept, InvalidRequest, Rejected}
+
 // Status is the outcome of a whole request (SPEC §6 JSON "status").
 type Status string
 

@@ -7,6 +7,7 @@ package templates
 import (
 	"bytes"
 	"embed"
+	htmltemplate "html/template"
 	"fmt"
 	"math"
 	"strings"
@@ -23,17 +24,21 @@ var files embed.FS
 // Renderer renders replies. It is safe for concurrent use.
 type Renderer struct {
 	text *template.Template
+	html *htmltemplate.Template
 	cat  *ledger.Catalog
 }
 
 // New parses the embedded templates. The catalog names products in replies.
 func New(cat *ledger.Catalog) (*Renderer, error) {
 	r := &Renderer{cat: cat}
-	t, err := template.New("").Funcs(r.funcs()).ParseFS(files, "*.tmpl")
+	t, err := template.New("").Funcs(r.funcs()).ParseFS(files, "codes.tmpl", "text.tmpl", "email_text.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	r.text = t
+	if r.html, err = newHTML(); err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
 	return r, nil
 }
 
@@ -153,6 +158,21 @@ func (r *Renderer) funcs() template.FuncMap {
 			return n
 		},
 		"table": r.table,
+		"opVerb": func(lang string, op ledger.OpKind) string {
+			return opVerbs[Lang(lang)][op]
+		},
+		"outcomeFr": func(o string) string { return outcomeFr[o] },
+		"moneyFr": func(v any, currency string) string {
+			if currency == "" {
+				currency = "EUR"
+			}
+			if currency == "EUR" {
+				currency = "€"
+			}
+			// French writes 1234,50 €.
+			return strings.Replace(fmt.Sprintf("%.2f", toFloat(v)), ".", ",", 1) + " " + currency
+		},
+		"dateFr": func(t time.Time) string { return t.UTC().Format("02/01/2006") },
 	}
 }
 
@@ -168,6 +188,23 @@ var statusLabel = map[ledger.Status]string{
 	ledger.StatusDryRun:             "◌ Dry run (nothing changed)",
 }
 
+var opVerbs = map[string]map[ledger.OpKind]string{
+	"en": {ledger.OpAdd: "Add", ledger.OpRemove: "Remove", ledger.OpSet: "Set the total to", ledger.OpAssign: "Assign",
+		ledger.OpUnassign: "Unassign", ledger.OpRenew: "Renew", ledger.OpAutoRenew: "Auto-renew of", ledger.OpLifecycle: "Lifecycle of"},
+	"fr": {ledger.OpAdd: "Ajout de", ledger.OpRemove: "Retrait de", ledger.OpSet: "Total porté à", ledger.OpAssign: "Attribution de",
+		ledger.OpUnassign: "Retrait de l'attribution de", ledger.OpRenew: "Renouvellement de", ledger.OpAutoRenew: "Renouvellement automatique de", ledger.OpLifecycle: "Cycle de vie de"},
+}
+
+var outcomeFr = map[string]string{
+	ledger.OutcomeApplied:   "fait",
+	ledger.OutcomePartial:   "fait en partie",
+	ledger.OutcomeRefused:   "refusé",
+	ledger.OutcomeUnchanged: "inchangé",
+	ledger.OutcomeScheduled: "programmé",
+	ledger.OutcomeNotRun:    "non appliqué",
+	ledger.OutcomePending:   "en attente de validation",
+}
+
 var outcomeLabel = map[string]string{
 	ledger.OutcomeApplied:   "applied",
 	ledger.OutcomePartial:   "partially applied",
@@ -175,6 +212,7 @@ var outcomeLabel = map[string]string{
 	ledger.OutcomeUnchanged: "unchanged",
 	ledger.OutcomeScheduled: "scheduled",
 	ledger.OutcomeNotRun:    "not applied",
+	ledger.OutcomePending:   "waiting for approval",
 }
 
 func toFloat(v any) float64 {
