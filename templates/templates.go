@@ -7,8 +7,8 @@ package templates
 import (
 	"bytes"
 	"embed"
-	htmltemplate "html/template"
 	"fmt"
+	htmltemplate "html/template"
 	"math"
 	"strings"
 	"text/tabwriter"
