@@ -220,3 +220,59 @@ func (l *Ledger) expirePending(ctx context.Context, tenant string) (int, error) 
 	}
 	return n, nil
 }
+
+// Record writes the outcome of a request that changes nothing (a question
+// back to the customer, a refusal decided before the rules): its audit
+// record, its idempotency key and, for email, its reply in the outbox, in
+// one step (R-AUDIT, R-IDEMPOTENT). A second record with the same key
+// returns the first, marked duplicate.
+func (l *Ledger) Record(ctx context.Context, req Request, res Result) (Result, error) {
+	now := l.clock.Now()
+	if req.ID == "" {
+		req.ID = NewRequestID(now)
+	}
+	res.RequestID, res.Tenant, res.At = req.ID, req.Tenant, now
+	if res.Errors == nil {
+		res.Errors = []Error{}
+	}
+	if !ValidTenantID(req.Tenant) {
+		return res, fmt.Errorf("ledger: record: %q is not a tenant id", req.Tenant)
+	}
+	snap, dupID, err := readNeeds(ctx, l.rdb, &req, need{})
+	if err != nil {
+		return Result{}, err
+	}
+	if dupID != "" {
+		return l.duplicate(ctx, req.Tenant, dupID)
+	}
+	if snap == nil {
+		return Result{}, ErrUnknownTenant
+	}
+	spec := commitSpec{snap: snap, req: &req, eff: &Effects{},
+		rec: &AuditRecord{Kind: "request", Request: &req, Result: &res, At: now}}
+	if req.Origin.Channel == ChannelEmail {
+		if spec.outbox, err = json.Marshal(OutboxEntry{Kind: "result", RequestID: req.ID, Tenant: req.Tenant,
+			Language: snap.Tenant.Language, Origin: req.Origin, Result: res, At: now}); err != nil {
+			return Result{}, err
+		}
+	}
+	outcome, detail, err := commit(ctx, l.rdb, spec)
+	if err != nil {
+		return Result{}, err
+	}
+	if outcome == duplicateKey {
+		return l.duplicate(ctx, req.Tenant, detail)
+	}
+	return res, nil
+}
+
+// SeenGlobal claims a key for a message that has no tenant (an unknown
+// sender): true the first time, false for a repeat, so such a message is
+// answered once.
+func (l *Ledger) SeenGlobal(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ok, err := l.rdb.SetNX(ctx, "ld:{g}:seen:"+hashKey(key), "1", ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("ledger: seen: %w", err)
+	}
+	return ok, nil
+}

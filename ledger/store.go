@@ -41,9 +41,13 @@ func keysFor(tenant string) tenantKeys {
 
 func (k tenantKeys) holders(sku string) string { return "ld:{t:" + k.id + "}:holders:" + sku }
 
-func (k tenantKeys) idem(key string) string {
+func (k tenantKeys) idem(key string) string { return "ld:{t:" + k.id + "}:idem:" + hashKey(key) }
+
+// hashKey turns an untrusted key (a Message-ID, a Slack retry id) into a
+// short, safe part of a Redis key.
+func hashKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return "ld:{t:" + k.id + "}:idem:" + hex.EncodeToString(sum[:16])
+	return hex.EncodeToString(sum[:16])
 }
 
 // all returns every key of the tenant except the per-product holder sets and
