@@ -224,9 +224,10 @@ func (l *Ledger) expirePending(ctx context.Context, tenant string) (int, error) 
 // Record writes the outcome of a request that changes nothing (a question
 // back to the customer, a refusal decided before the rules): its audit
 // record, its idempotency key and, for email, its reply in the outbox, in
-// one step (R-AUDIT, R-IDEMPOTENT). A second record with the same key
+// one step (R-AUDIT, R-IDEMPOTENT); reply false records without a reply
+// (a follow-up to a confirmation, a sender over the reply limit). A second record with the same key
 // returns the first, marked duplicate.
-func (l *Ledger) Record(ctx context.Context, req Request, res Result) (Result, error) {
+func (l *Ledger) Record(ctx context.Context, req Request, res Result, reply bool) (Result, error) {
 	now := l.clock.Now()
 	if req.ID == "" {
 		req.ID = NewRequestID(now)
@@ -250,13 +251,13 @@ func (l *Ledger) Record(ctx context.Context, req Request, res Result) (Result, e
 	}
 	spec := commitSpec{snap: snap, req: &req, eff: &Effects{},
 		rec: &AuditRecord{Kind: "request", Request: &req, Result: &res, At: now}}
-	if req.Origin.Channel == ChannelEmail {
+	if reply && req.Origin.Channel == ChannelEmail {
 		if spec.outbox, err = json.Marshal(OutboxEntry{Kind: "result", RequestID: req.ID, Tenant: req.Tenant,
 			Language: snap.Tenant.Language, Origin: req.Origin, Result: res, At: now}); err != nil {
 			return Result{}, err
 		}
 	}
-	outcome, detail, err := commit(ctx, l.rdb, spec)
+	outcome, detail, err := commit(ctx, l.cm, spec)
 	if err != nil {
 		return Result{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -29,8 +30,10 @@ type Ledger struct {
 	clock Clock
 	log   *slog.Logger
 
-	mu  sync.RWMutex
-	cat *Catalog // base plus the overrides stored in Redis
+	mu    sync.RWMutex
+	cat   *Catalog // base plus the overrides stored in Redis
+	cache *snapCache
+	cm    *committer
 }
 
 // New returns a ledger on rdb. Call Refresh to load catalog overrides.
@@ -44,7 +47,7 @@ func New(rdb redis.UniversalClient, base *Catalog, clock Clock, log *slog.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Ledger{rdb: rdb, base: base, cat: base, clock: clock, log: log}
+	return &Ledger{rdb: rdb, base: base, cat: base, clock: clock, log: log, cache: newSnapCache(10000), cm: newCommitter(rdb)}
 }
 
 // Redis returns the client the ledger uses.
@@ -98,6 +101,32 @@ func NewRequestID(now time.Time) string {
 	return "LD-" + ulid.MustNew(ulid.Timestamp(now), entropy).String()
 }
 
+// nameHolders fills in who holds the seats of a removal refused with
+// CountViolation: the reply names them (R-REMOVE). Only refusals pay for
+// the read.
+func (l *Ledger) nameHolders(ctx context.Context, tenant string, res *Result) {
+	for i := range res.Ops {
+		r := &res.Ops[i]
+		if r.Code != CountViolation || (r.Op != OpRemove && r.Op != OpSet) || len(r.Holders) >= 20 {
+			continue
+		}
+		users, err := l.rdb.ZRange(ctx, keysFor(tenant).holders(r.SKU), 0, 19).Result()
+		if err != nil {
+			continue // the refusal stands; only the names are missing
+		}
+		seen := map[string]bool{}
+		for _, u := range r.Holders {
+			seen[u] = true
+		}
+		for _, u := range users {
+			if !seen[u] && len(r.Holders) < 20 {
+				r.Holders = append(r.Holders, u)
+			}
+		}
+		sort.Strings(r.Holders)
+	}
+}
+
 var requestIDPattern = regexp.MustCompile(`^LD-[0-9A-HJKMNP-TV-Z]{26}$`)
 
 // ValidRequestID reports whether s is a request id.
@@ -143,17 +172,28 @@ type decision struct {
 // apply plans and commits req, re-planning after version clashes. With a
 // decision, req is a pending request being settled.
 func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *decision) (Result, error) {
+	n := needsOf(req, cat)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
 		now := l.clock.Now()
-		snap, dupID, err := readSnapshot(ctx, l.rdb, req, cat)
-		if err != nil {
-			return Result{}, err
-		}
-		if dupID != "" {
-			return l.duplicate(ctx, req.Tenant, dupID)
+		// A warm cache saves the read; the commit checks the versions all
+		// the same (and the idempotency key), so nothing stale is applied.
+		snap, hit := l.cache.get(req.Tenant, n)
+		if !hit {
+			var dupID string
+			var err error
+			snap, dupID, err = readSnapshot(ctx, l.rdb, req, n)
+			if err != nil {
+				return Result{}, err
+			}
+			if dupID != "" {
+				return l.duplicate(ctx, req.Tenant, dupID)
+			}
+			if snap != nil {
+				l.cache.put(req.Tenant, snap)
+			}
 		}
 		if snap == nil {
 			res := refusedResult(req, now, UnknownTenant, fmt.Sprintf("no tenant %q", req.Tenant))
@@ -169,6 +209,7 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 			if code, msg := authorize(req, &snap.Tenant); code != "" {
 				res, eff = refusedResult(req, now, code, msg), Effects{}
 			}
+			l.nameHolders(ctx, req.Tenant, &res)
 		}
 		if req.DryRun {
 			return res, nil
@@ -203,24 +244,31 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 		}
 		if req.Origin.Channel == ChannelEmail {
 			// The reply leaves through the outbox, written in the same step.
-			if spec.outbox, err = json.Marshal(OutboxEntry{Kind: kind, RequestID: req.ID, Tenant: req.Tenant,
-				Language: snap.Tenant.Language, Origin: req.Origin, Result: res, At: now}); err != nil {
+			box, err := json.Marshal(OutboxEntry{Kind: kind, RequestID: req.ID, Tenant: req.Tenant,
+				Language: snap.Tenant.Language, Origin: req.Origin, Result: res, At: now})
+			if err != nil {
 				return Result{}, err
 			}
+			spec.outbox = box
 		}
-		outcome, detail, err := commit(ctx, l.rdb, spec)
+		outcome, detail, err := commit(ctx, l.cm, spec)
 		if err != nil {
+			l.cache.drop(req.Tenant)
 			return Result{}, err
 		}
 		switch outcome {
 		case duplicateKey:
 			return l.duplicate(ctx, req.Tenant, detail)
 		case versionClash:
-			backoff(ctx, attempt)
+			l.cache.drop(req.Tenant)
+			if !hit {
+				backoff(ctx, attempt)
+			}
 			continue
 		case notPending:
 			return l.alreadyDecided(ctx, req)
 		}
+		l.cache.committed(req.Tenant, snap, &eff)
 		for id := range eff.SubIndex {
 			l.rdb.HSet(ctx, keySubIdx, id, req.Tenant)
 		}

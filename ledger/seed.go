@@ -426,7 +426,7 @@ func (l *Ledger) importTenant(ctx context.Context, st *SeedTenant) error {
 		p.Set(ctx, k.tenant, tenantJSON, 0)
 		// Versions only ever grow, so a request planned on the old state
 		// cannot commit over the new one.
-		for _, sku := range slices.Concat(oldSKUs, oldAssigned, sortedKeys(subs), sortedKeys(assigned)) {
+		for _, sku := range slices.Concat(oldSKUs, oldAssigned, sortedKeys(subs), sortedKeys(assigned), []string{tenantVersionField}) {
 			p.HIncrBy(ctx, k.sver, sku, 1)
 		}
 		for _, upn := range slices.Concat(oldUsers, upns) {

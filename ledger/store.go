@@ -77,11 +77,10 @@ type need struct {
 	credit  bool
 	skus    map[string]bool
 	users   map[string]bool
-	holders map[string]bool
 }
 
 func needsOf(req *Request, cat *Catalog) need {
-	n := need{skus: map[string]bool{}, users: map[string]bool{}, holders: map[string]bool{}}
+	n := need{skus: map[string]bool{}, users: map[string]bool{}}
 	for _, op := range req.Ops {
 		sku := op.SKU
 		if p, ok := cat.Get(sku); ok {
@@ -100,9 +99,6 @@ func needsOf(req *Request, cat *Catalog) need {
 		if sku != "" {
 			n.skus[sku] = true
 		}
-		if op.Kind == OpRemove || op.Kind == OpSet {
-			n.holders[sku] = true
-		}
 		if len(op.Users) <= MaxUsersPerOp {
 			for _, u := range op.Users {
 				n.users[strings.ToLower(strings.TrimSpace(u))] = true
@@ -116,8 +112,7 @@ func needsOf(req *Request, cat *Catalog) need {
 // has a credit limit that an addition must be checked against. It returns a
 // nil snapshot when the tenant does not exist, and the id of an earlier
 // request when the idempotency key was already used.
-func readSnapshot(ctx context.Context, rdb redis.UniversalClient, req *Request, cat *Catalog) (*Snapshot, string, error) {
-	n := needsOf(req, cat)
+func readSnapshot(ctx context.Context, rdb redis.UniversalClient, req *Request, n need) (*Snapshot, string, error) {
 	s, id, err := readNeeds(ctx, rdb, req, n)
 	if err != nil || s == nil || !n.credit || n.allSubs || s.Tenant.CreditLimit == nil {
 		return s, id, err
@@ -145,17 +140,13 @@ func readNeeds(ctx context.Context, rdb redis.UniversalClient, req *Request, n n
 		asgAll = pipe.HGetAll(ctx, k.assigned)
 	} else if len(skus) > 0 {
 		subsSome = pipe.HMGet(ctx, k.subs, skus...)
-		sverSome = pipe.HMGet(ctx, k.sver, skus...)
+		sverSome = pipe.HMGet(ctx, k.sver, append(skus, tenantVersionField)...)
 		asgSome = pipe.HMGet(ctx, k.assigned, skus...)
 	}
 	var usersCmd, uverCmd *redis.SliceCmd
 	if len(users) > 0 {
 		usersCmd = pipe.HMGet(ctx, k.users, users...)
 		uverCmd = pipe.HMGet(ctx, k.uver, users...)
-	}
-	holderCmds := map[string]*redis.StringSliceCmd{}
-	for sku := range n.holders {
-		holderCmds[sku] = pipe.ZRange(ctx, k.holders(sku), 0, 19)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, "", fmt.Errorf("ledger: read %s: %w", req.Tenant, err)
@@ -200,10 +191,12 @@ func readNeeds(ctx context.Context, rdb redis.UniversalClient, req *Request, n n
 			}
 			s.SKUVer[sku] += 0
 		}
-		// Every product whose subscriptions were read is checked at commit.
+		// Every product whose subscriptions were read is checked at commit,
+		// and so is the tenant record.
 		for sku := range s.Subs {
 			s.SKUVer[sku] += 0
 		}
+		s.SKUVer[tenantVersionField] += 0
 	} else if len(skus) > 0 {
 		for i, sku := range skus {
 			s.Subs[sku] = nil
@@ -217,6 +210,7 @@ func readNeeds(ctx context.Context, rdb redis.UniversalClient, req *Request, n n
 			s.SKUVer[sku] = parseIntAny(sverSome.Val()[i])
 			s.Assigned[sku] = int(parseIntAny(asgSome.Val()[i]))
 		}
+		s.SKUVer[tenantVersionField] = parseIntAny(sverSome.Val()[len(skus)])
 	}
 	for i, upn := range users {
 		s.Users[upn] = nil
@@ -228,9 +222,6 @@ func readNeeds(ctx context.Context, rdb redis.UniversalClient, req *Request, n n
 			s.Users[upn] = &u
 		}
 		s.UserVer[upn] = parseIntAny(uverCmd.Val()[i])
-	}
-	for sku, cmd := range holderCmds {
-		s.Holders[sku] = cmd.Val()
 	}
 	return s, "", nil
 }
@@ -365,7 +356,7 @@ type commitSpec struct {
 // idempotency key and the outbox entry. The result is stored once, in the
 // audit record; the results hash points at it. When a version read by the plan has
 // moved, nothing is written and the caller re-reads and re-plans.
-func commit(ctx context.Context, rdb redis.UniversalClient, c commitSpec) (commitOutcome, string, error) {
+func commit(ctx context.Context, cm *committer, c commitSpec) (commitOutcome, string, error) {
 	snap, req, eff, rec := c.snap, c.req, c.eff, c.rec
 	k := keysFor(req.Tenant)
 	recJSON, err := json.Marshal(rec)
@@ -446,7 +437,7 @@ func commit(ctx context.Context, rdb redis.UniversalClient, c commitSpec) (commi
 		args = append(args, id, eff.SubIndex[id])
 	}
 
-	reply, err := commitScript.Run(ctx, rdb, keys, args...).StringSlice()
+	reply, err := cm.run(ctx, keys, args)
 	if err != nil {
 		return 0, "", fmt.Errorf("ledger: commit %s: %w", req.ID, err)
 	}

@@ -58,7 +58,7 @@ func (l *Ledger) sweepTenant(ctx context.Context, id string) ([]SweepEvent, erro
 		req := &Request{ID: NewRequestID(now), Tenant: id, Origin: Origin{Channel: ChannelSystem},
 			Requester: Requester{ID: "sweep", Operator: true}, Text: "lifecycle sweep",
 			Ops: []Op{{Kind: OpRenew}}} // renew without a subscription reads every product
-		snap, _, err := readSnapshot(ctx, l.rdb, req, l.Catalog())
+		snap, _, err := readSnapshot(ctx, l.rdb, req, needsOf(req, l.Catalog()))
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +97,7 @@ func (l *Ledger) sweepTenant(ctx context.Context, id string) ([]SweepEvent, erro
 		eff := w.effects()
 		req.Ops = nil
 		rec := &AuditRecord{Kind: "sweep", Request: req, Result: &res, Effects: &eff, At: now}
-		outcome, _, err := commit(ctx, l.rdb, commitSpec{snap: snap, req: req, eff: &eff, rec: rec})
+		outcome, _, err := commit(ctx, l.cm, commitSpec{snap: snap, req: req, eff: &eff, rec: rec})
 		if err != nil {
 			return nil, err
 		}

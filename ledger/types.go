@@ -299,11 +299,13 @@ type Origin struct {
 	SlackUser   string `json:"slack_user,omitempty"`
 	ResponseURL string `json:"response_url,omitempty"`
 	// Email
-	MessageID string `json:"message_id,omitempty"`
-	From      string `json:"from,omitempty"`
-	Subject   string `json:"subject,omitempty"`
-	Mailbox   string `json:"mailbox,omitempty"`
-	UID       uint32 `json:"uid,omitempty"`
+	MessageID  string `json:"message_id,omitempty"`
+	From       string `json:"from,omitempty"`
+	FromName   string `json:"from_name,omitempty"`
+	Subject    string `json:"subject,omitempty"`
+	References string `json:"references,omitempty"` // the original's References, for threading
+	Mailbox    string `json:"mailbox,omitempty"`
+	UID        uint32 `json:"uid,omitempty"`
 }
 
 // Requester is who asks, with the roles the ledger knows them to have.
@@ -394,6 +396,9 @@ type OpResult struct {
 type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
+	// Detail adds what a question needs: the candidates of an ambiguous
+	// product, the phrase that was not understood.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Result is the outcome of a request.
@@ -408,6 +413,11 @@ type Result struct {
 	Undoes string `json:"undoes,omitempty"`
 	// Decision is set when a pending request was approved or rejected.
 	Decision *Decision `json:"decision,omitempty"`
+	// Understood lists, in the customer's language, what was read from an
+	// email, for the reply.
+	Understood []string `json:"understood,omitempty"`
+	// Language is the language of the reply ("fr" or "en").
+	Language string `json:"language,omitempty"`
 }
 
 // Decision is a desk admin's approval or rejection of a pending request.
