@@ -264,16 +264,38 @@ func (l *Ledger) Record(ctx context.Context, req Request, res Result, reply bool
 	if outcome == duplicateKey {
 		return l.duplicate(ctx, req.Tenant, detail)
 	}
+	if spec.outbox != nil {
+		l.wake(ctx, req.Tenant)
+	}
 	return res, nil
 }
 
-// SeenGlobal claims a key for a message that has no tenant (an unknown
-// sender): true the first time, false for a repeat, so such a message is
-// answered once.
-func (l *Ledger) SeenGlobal(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	ok, err := l.rdb.SetNX(ctx, "ld:{g}:seen:"+hashKey(key), "1", ttl).Result()
-	if err != nil {
-		return false, fmt.Errorf("ledger: seen: %w", err)
+// claimGlobalScript claims a message key and queues its reply in one step.
+var claimGlobalScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return 0 end
+if ARGV[2] ~= '' then redis.call('XADD', KEYS[2], '*', 'req', '', 'data', ARGV[2]) end
+return 1
+`)
+
+// ClaimGlobal records a message that belongs to no tenant (an unknown
+// sender) and, when entry is not nil, queues its reply in the desk-wide
+// outbox, in one step. It reports false for a message already claimed, so
+// such a message is answered once.
+func (l *Ledger) ClaimGlobal(ctx context.Context, key string, entry *OutboxEntry) (bool, error) {
+	var box []byte
+	if entry != nil {
+		var err error
+		if box, err = json.Marshal(entry); err != nil {
+			return false, err
+		}
 	}
-	return ok, nil
+	n, err := claimGlobalScript.Run(ctx, l.rdb, []string{"ld:{g}:seen:" + hashKey(key), KeyGlobalOutbox},
+		int(IdempotencyTTL/time.Second), box).Int()
+	if err != nil {
+		return false, fmt.Errorf("ledger: claim: %w", err)
+	}
+	if n == 1 && box != nil {
+		l.wake(ctx, "")
+	}
+	return n == 1, nil
 }

@@ -101,6 +101,15 @@ func NewRequestID(now time.Time) string {
 	return "LD-" + ulid.MustNew(ulid.Timestamp(now), entropy).String()
 }
 
+// wake nudges the outbox senders. It is not part of the commit: a lost
+// nudge only delays the reply until the senders' periodic scan.
+func (l *Ledger) wake(ctx context.Context, tenant string) {
+	err := l.rdb.XAdd(ctx, &redis.XAddArgs{Stream: KeyWake, MaxLen: 10000, Approx: true, Values: []any{"tenant", tenant}}).Err()
+	if err != nil {
+		l.log.Warn("outbox wake-up not sent", "tenant", tenant, "err", err)
+	}
+}
+
 // nameHolders fills in who holds the seats of a removal refused with
 // CountViolation: the reply names them (R-REMOVE). Only refusals pay for
 // the read.
@@ -269,6 +278,9 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 			return l.alreadyDecided(ctx, req)
 		}
 		l.cache.committed(req.Tenant, snap, &eff)
+		if spec.outbox != nil {
+			l.wake(ctx, req.Tenant)
+		}
 		for id := range eff.SubIndex {
 			l.rdb.HSet(ctx, keySubIdx, id, req.Tenant)
 		}

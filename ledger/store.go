@@ -39,6 +39,9 @@ func keysFor(tenant string) tenantKeys {
 	}
 }
 
+// OutboxKey is the stream of replies a tenant's requests queued.
+func OutboxKey(tenant string) string { return keysFor(tenant).outbox }
+
 func (k tenantKeys) holders(sku string) string { return "ld:{t:" + k.id + "}:holders:" + sku }
 
 func (k tenantKeys) idem(key string) string { return "ld:{t:" + k.id + "}:idem:" + hashKey(key) }
@@ -66,6 +69,13 @@ const (
 	keyDomains  = "ld:{g}:domains"  // hash: domain -> tenant ids, comma-separated
 	keySubIdx   = "ld:{g}:subidx"   // hash: subscription id -> tenant
 	keyAudit    = "ld:{g}:audit"    // stream: desk-wide events (grants, unknown tenants)
+	// KeyWake is the wake-up stream: after a commit that queued a reply, the
+	// tenant's id is added here (outside the commit) so that senders know
+	// which outbox to read; a periodic scan finds any nudge a crash lost.
+	KeyWake = "ld:{g}:wake"
+	// KeyGlobalOutbox holds replies that belong to no tenant (a stranger's
+	// message), written with the claim of the message's key.
+	KeyGlobalOutbox = "ld:{g}:outbox"
 )
 
 // IdempotencyTTL is how long an idempotency key is remembered.
