@@ -33,6 +33,7 @@ type Config struct {
 	SMTPURL            string `yaml:"smtp_url" env:"LICENSEDESK_SMTP_URL" secret:"url"`
 	SMTPURLFile        string `yaml:"smtp_url_file" env:"LICENSEDESK_SMTP_URL_FILE"`
 	From               string `yaml:"from" env:"LICENSEDESK_FROM"`
+	DeskName           string `yaml:"desk_name" env:"LICENSEDESK_DESK_NAME"`
 	TrustedAuthserv    string `yaml:"trusted_authserv" env:"LICENSEDESK_TRUSTED_AUTHSERV"`
 	LogLevel           string `yaml:"log_level" env:"LICENSEDESK_LOG_LEVEL"`
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"reflect"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,6 +69,32 @@ func TestConfigStringLeaksNoSecret(t *testing.T) {
 	for _, want := range []string{"imap.example.com", "smtp.example.com", "redis.example.com", "slack_bot_token: <redacted>"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String() lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestTheExampleConfigLoadsAndDocumentsEverySetting(t *testing.T) {
+	data, err := os.ReadFile("../../examples/licensedesk.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Secret files do not exist here: strip the *_file lines to load it.
+	var kept []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.Contains(line, "_file:") || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			kept = append(kept, line)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte(strings.Join(kept, "\n")), 0o600)
+	if _, err := LoadConfig(path, envOf(nil)); err != nil {
+		t.Fatalf("the example does not load: %v", err)
+	}
+	v := reflect.TypeOf(Config{})
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		if !strings.Contains(string(data), f.Tag.Get("yaml")) || !strings.Contains(string(data), f.Tag.Get("env")) {
+			t.Errorf("the example does not document %s (%s)", f.Tag.Get("yaml"), f.Tag.Get("env"))
 		}
 	}
 }
