@@ -399,6 +399,8 @@ type Error struct {
 	// Detail adds what a question needs: the candidates of an ambiguous
 	// product, the phrase that was not understood.
 	Detail string `json:"detail,omitempty"`
+	// Candidates are the products an ambiguous name could mean.
+	Candidates []string `json:"candidates,omitempty"`
 }
 
 // Result is the outcome of a request.
@@ -413,9 +415,9 @@ type Result struct {
 	Undoes string `json:"undoes,omitempty"`
 	// Decision is set when a pending request was approved or rejected.
 	Decision *Decision `json:"decision,omitempty"`
-	// Understood lists, in the customer's language, what was read from an
-	// email, for the reply.
-	Understood []string `json:"understood,omitempty"`
+	// Understood lists the operations read from an email, for a reply that
+	// says what was understood (rendered in the reply's language).
+	Understood []Op `json:"understood,omitempty"`
 	// Language is the language of the reply ("fr" or "en").
 	Language string `json:"language,omitempty"`
 }

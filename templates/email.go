@@ -10,9 +10,10 @@ import (
 
 // Issue is a part of an email that was not understood with certainty.
 type Issue struct {
-	Code   ledger.Code
-	Text   string
-	Detail string
+	Code       ledger.Code
+	Text       string
+	Detail     string   // in the reply's language, or ""
+	Candidates []string // the SKUs an ambiguous name could mean
 }
 
 // Email is what an email reply says. Kind is "result" (the outcome of a
@@ -26,7 +27,7 @@ type Email struct {
 	Subject    string
 	RequestID  string
 	Result     *ledger.Result
-	Understood []string
+	Understood []ledger.Op
 	Issues     []Issue
 	Code       ledger.Code
 }

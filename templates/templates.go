@@ -162,6 +162,17 @@ func (r *Renderer) funcs() template.FuncMap {
 			return opVerbs[Lang(lang)][op]
 		},
 		"outcomeFr": func(o string) string { return outcomeFr[o] },
+		"opLine":    r.opLine,
+		"products": func(skus []string, sep string) string {
+			names := make([]string, len(skus))
+			for i, sku := range skus {
+				names[i] = sku
+				if p, ok := r.cat.Get(sku); ok {
+					names[i] = p.Name + " (" + p.SKU + ")"
+				}
+			}
+			return strings.Join(names, sep)
+		},
 		"moneyFr": func(v any, currency string) string {
 			if currency == "" {
 				currency = "EUR"
@@ -312,4 +323,44 @@ func RequestErrors(res ledger.Result) []ledger.Error {
 		}
 	}
 	return out
+}
+
+// opLine says one understood operation in lang: "ajouter 5 × Microsoft 365
+// Business Premium", "assign Office 365 E3 to alice@contoso.com".
+func (r *Renderer) opLine(lang string, op ledger.Op) string {
+	name := op.SKU
+	if p, ok := r.cat.Get(op.SKU); ok {
+		name = p.Name
+	}
+	users := strings.Join(op.Users, ", ")
+	if len(op.Users) > 10 {
+		users = strings.Join(op.Users[:10], ", ") + fmt.Sprintf(" (+%d)", len(op.Users)-10)
+	}
+	if Lang(lang) == "fr" {
+		switch op.Kind {
+		case ledger.OpAdd:
+			return fmt.Sprintf("ajouter %d × %s", op.Quantity, name)
+		case ledger.OpRemove:
+			return fmt.Sprintf("retirer %d × %s", op.Quantity, name)
+		case ledger.OpSet:
+			return fmt.Sprintf("porter %s à %d licences au total", name, op.Quantity)
+		case ledger.OpAssign:
+			return fmt.Sprintf("attribuer %s à %s", name, users)
+		case ledger.OpUnassign:
+			return fmt.Sprintf("retirer %s à %s", name, users)
+		}
+	}
+	switch op.Kind {
+	case ledger.OpAdd:
+		return fmt.Sprintf("add %d × %s", op.Quantity, name)
+	case ledger.OpRemove:
+		return fmt.Sprintf("remove %d × %s", op.Quantity, name)
+	case ledger.OpSet:
+		return fmt.Sprintf("set %s to a total of %d", name, op.Quantity)
+	case ledger.OpAssign:
+		return fmt.Sprintf("assign %s to %s", name, users)
+	case ledger.OpUnassign:
+		return fmt.Sprintf("unassign %s from %s", name, users)
+	}
+	return string(op.Kind) + " " + name
 }

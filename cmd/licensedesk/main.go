@@ -28,6 +28,8 @@ Usage:
   licensedesk serve [--config FILE]                 run the service (Slack bot, mail intake, sweeper, /healthz, /metrics)
   licensedesk exec [--as SLACK_USER] [--json] [--idempotency-key K] "<command>"
                                                     run one /licenses command (try: exec help)
+  licensedesk mail ingest [--dry-run] [--json] FILE|-
+                                                    run one email through the mail pipeline, print the reply
   licensedesk ledger import FILE|-                  seed the desk from YAML or JSON (SPEC §6.1)
   licensedesk ledger export [--json]                dump the desk in the seed format
   licensedesk ledger check [--json]                 verify the invariants and replay the history
@@ -74,6 +76,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return e.ledgerCmd(ctx, args[1:])
 	case "bench":
 		return e.bench(ctx, args[1:])
+	case "mail":
+		return e.mail(ctx, args[1:])
 	case "serve":
 		return e.serve(ctx, args[1:])
 	case "help", "-h", "--help":

@@ -1,0 +1,431 @@
+// Package mailintake turns customer emails into licence change requests and
+// composes the replies (SPEC §4): decode with bounds, guard against loops and
+// strangers, strip quotes and signatures, read the request, hand it to the
+// ledger, and answer in the customer's language, threaded to their mail.
+//
+// Everything after the message's bytes are in hand is here, so the IMAP
+// watcher and `licensedesk mail ingest` run exactly the same code.
+package mailintake
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+
+	"github.com/licensedesk/licensedesk/ledger"
+	"github.com/licensedesk/licensedesk/mailintake/decode"
+	"github.com/licensedesk/licensedesk/mailintake/guard"
+	"github.com/licensedesk/licensedesk/mailintake/quote"
+	"github.com/licensedesk/licensedesk/mailintake/reader"
+	"github.com/licensedesk/licensedesk/templates"
+)
+
+// Config is the mail intake's part of the settings (SPEC §6.2).
+type Config struct {
+	// Desk is the desk's own address: replies come from it, mail from it is
+	// ignored.
+	Desk string
+	// DeskName signs the replies.
+	DeskName string
+	// TrustedAuthserv is the authserv-id whose Authentication-Results count.
+	TrustedAuthserv string
+	// RequireAuthPass also refuses mail that passed neither SPF nor DKIM.
+	RequireAuthPass bool
+	// RepliesPerHour bounds the replies to one sender (SPEC §4.4).
+	RepliesPerHour int
+	Limits         decode.Limits
+}
+
+// DefaultRepliesPerHour is SPEC §4.4's default.
+const DefaultRepliesPerHour = 20
+
+// Intake runs the pipeline. It is safe for concurrent use.
+type Intake struct {
+	cfg     Config
+	ledger  *ledger.Ledger
+	render  *templates.Renderer
+	limiter guard.Limiter
+	log     *slog.Logger
+}
+
+// New returns an intake on l. The reply limit is kept in the ledger's
+// Redis, so it holds across processes and restarts.
+func New(cfg Config, l *ledger.Ledger, log *slog.Logger) (*Intake, error) {
+	r, err := templates.New(l.Catalog())
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RepliesPerHour <= 0 {
+		cfg.RepliesPerHour = DefaultRepliesPerHour
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg.Desk = strings.ToLower(strings.TrimSpace(cfg.Desk))
+	return &Intake{cfg: cfg, ledger: l, render: r, log: log,
+		limiter: newRedisLimiter(l, cfg.RepliesPerHour, log)}, nil
+}
+
+// Source says where a message came from (IMAP), for the audit log and the
+// de-duplication of messages without a Message-ID.
+type Source struct {
+	Mailbox     string
+	UIDValidity uint32
+	UID         uint32
+}
+
+// Outcome is what the pipeline did with one message.
+type Outcome struct {
+	Status    ledger.Status
+	RequestID string
+	Tenant    string
+	// Result is the ledger's result, or the recorded outcome of a message
+	// that did not reach the rules (questions, refusals).
+	Result ledger.Result
+	// Reason says why a message was ignored, or what it was attached to.
+	Reason string
+	// Reply is the answer to send, nil when none is due.
+	Reply *Reply
+}
+
+// Ingest runs one RFC 5322 message through the pipeline. With dryRun, the
+// checks run and the reply is composed, but nothing is recorded or changed.
+// Errors are faults (Redis down); every refusal is an Outcome.
+func (in *Intake) Ingest(ctx context.Context, r io.Reader, src Source, dryRun bool) (Outcome, error) {
+	lim := in.cfg.Limits
+	raw, err := io.ReadAll(io.LimitReader(r, limitsOf(lim).MaxBytes+1))
+	if err != nil {
+		return Outcome{}, fmt.Errorf("mailintake: read: %w", err)
+	}
+	msg, err := decode.Parse(bytes.NewReader(raw), lim)
+	if err != nil {
+		return in.unreadable(ctx, raw, err, dryRun)
+	}
+	return in.process(ctx, msg, raw, src, dryRun)
+}
+
+func limitsOf(l decode.Limits) decode.Limits {
+	d := decode.DefaultLimits()
+	if l.MaxBytes > 0 {
+		d.MaxBytes = l.MaxBytes
+	}
+	return d
+}
+
+func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, src Source, dryRun bool) (Outcome, error) {
+	from := ""
+	if msg.From != nil {
+		from = msg.From.Email
+	}
+	// SPEC §4.4: never loop, never answer machines.
+	if auto, why := guard.Automated(msg.Header, msg.ContentType, from, in.own()); auto {
+		in.log.Info("mail ignored", "reason", why, "from", from, "message_id", msg.MessageID)
+		return Outcome{Status: ledger.StatusIgnored, Reason: string(why)}, nil
+	}
+	key := idempotencyKey(msg, raw, src)
+	origin := ledger.Origin{Channel: ledger.ChannelEmail, MessageID: msg.MessageID, From: from, Subject: truncate(msg.Subject, 300),
+		Mailbox: src.Mailbox, UID: src.UID, References: threadReferences(msg)}
+	if msg.From != nil {
+		origin.FromName = truncate(msg.From.Name, 100)
+	}
+	body := quote.Strip(msg.Text)
+
+	// SPEC §4.3: the sender (From, never Reply-To) must be a contact of
+	// exactly one tenant; nothing about any tenant is revealed otherwise.
+	tenants, err := in.ledger.ContactTenants(ctx, from)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if len(tenants) != 1 {
+		return in.stranger(ctx, origin, key, detectLanguage(msg.Subject, body), dryRun)
+	}
+	t, err := in.ledger.Tenant(ctx, tenants[0])
+	if errors.Is(err, ledger.ErrUnknownTenant) {
+		return in.stranger(ctx, origin, key, detectLanguage(msg.Subject, body), dryRun)
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	lang := t.Language
+	req := ledger.Request{Tenant: t.ID, Requester: ledger.Requester{ID: from}, Origin: origin,
+		IdempotencyKey: key, DryRun: dryRun, Text: truncate(body, 4000)}
+
+	if in.cfg.TrustedAuthserv != "" {
+		if v := guard.CheckAuth(msg.Header, in.cfg.TrustedAuthserv, in.cfg.RequireAuthPass); !v.Pass {
+			in.log.Warn("mail not authenticated", "from", from, "why", v.Reason)
+			return in.record(ctx, req, refusal(ledger.SenderNotAuthenticated, "the message could not be authenticated: "+v.Reason), lang, true)
+		}
+	}
+	// A reply to one of our confirmations belongs to that request.
+	if id := referencedRequest(msg); id != "" {
+		return in.followUp(ctx, req, id, lang)
+	}
+	if !dryRun && !in.limiter.Allow(from) {
+		in.log.Warn("reply limit reached", "from", from, "per_hour", in.cfg.RepliesPerHour)
+		return in.record(ctx, req, refusal(ledger.RateLimited, "too many messages from this address in the last hour"), lang, false)
+	}
+
+	reading := reader.Read(msg.Subject, body, in.ledger.Catalog(), reader.Options{Domains: t.Domains})
+	if lang == "" {
+		lang = reading.Language
+	}
+	if len(reading.Issues) > 0 || len(reading.Ops) == 0 {
+		res := ledger.Result{Status: ledger.StatusNeedsClarification, Understood: reading.Ops}
+		for _, is := range reading.Issues {
+			e := ledger.Error{Code: is.Code, Message: is.Text, Candidates: is.Candidates}
+			if reading.Language == lang {
+				e.Detail = is.Detail // written in the message's language: only when the reply's too
+			}
+			res.Errors = append(res.Errors, e)
+		}
+		if len(res.Errors) == 0 {
+			res.Errors = []ledger.Error{{Code: ledger.NoRequestFound, Message: truncate(firstLine(msg.Subject), 200)}}
+		}
+		return in.record(ctx, req, res, lang, true)
+	}
+	req.Ops = reading.Ops
+	res, err := in.ledger.Submit(ctx, req)
+	if err != nil {
+		return Outcome{}, err
+	}
+	res.Understood = reading.Ops
+	out := Outcome{Status: res.Status, RequestID: res.RequestID, Tenant: t.ID, Result: res}
+	if res.Status == ledger.StatusDuplicate {
+		return out, nil // answered the first time
+	}
+	kind := "result"
+	if res.Status == ledger.StatusPendingApproval {
+		kind = "pending"
+	}
+	out.Reply, err = in.Compose(ledger.OutboxEntry{Kind: kind, RequestID: res.RequestID, Tenant: t.ID, Language: lang,
+		Origin: origin, Result: res, At: res.At})
+	return out, err
+}
+
+// record writes an outcome that changes nothing and composes its reply.
+func (in *Intake) record(ctx context.Context, req ledger.Request, res ledger.Result, lang string, reply bool) (Outcome, error) {
+	res.Language = lang
+	if !req.DryRun {
+		rec, err := in.ledger.Record(ctx, req, res, reply)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if rec.Status == ledger.StatusDuplicate {
+			return Outcome{Status: ledger.StatusDuplicate, RequestID: rec.RequestID, Tenant: req.Tenant, Result: rec}, nil
+		}
+		res = rec
+	} else {
+		res.RequestID, res.Tenant = ledger.NewRequestID(in.ledger.Clock().Now()), req.Tenant
+	}
+	out := Outcome{Status: res.Status, RequestID: res.RequestID, Tenant: req.Tenant, Result: res}
+	if !reply {
+		return out, nil
+	}
+	var err error
+	out.Reply, err = in.Compose(ledger.OutboxEntry{Kind: "result", RequestID: res.RequestID, Tenant: req.Tenant,
+		Language: lang, Origin: req.Origin, Result: res, At: res.At})
+	return out, err
+}
+
+// stranger answers a sender who is no tenant's contact, once per message,
+// without naming any tenant (SPEC §4.3).
+func (in *Intake) stranger(ctx context.Context, origin ledger.Origin, key, lang string, dryRun bool) (Outcome, error) {
+	in.log.Warn("mail from an unknown sender", "from", origin.From)
+	res := refusal(ledger.UnauthorizedSender, "the sender is not a contact of any customer")
+	res.At, res.Language = in.ledger.Clock().Now(), lang
+	out := Outcome{Status: ledger.StatusRefused, Result: res}
+	entry := ledger.OutboxEntry{Kind: "result", Language: lang, Origin: origin, Result: res, At: res.At}
+	if !dryRun {
+		var queued *ledger.OutboxEntry
+		if in.limiter.Allow(origin.From) {
+			queued = &entry
+		}
+		first, err := in.ledger.ClaimGlobal(ctx, key, queued)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if !first {
+			out.Status = ledger.StatusDuplicate
+			return out, nil
+		}
+		if queued == nil {
+			return out, nil
+		}
+	}
+	var err error
+	out.Reply, err = in.Compose(entry)
+	return out, err
+}
+
+// unreadable answers a message that could not be decoded, when its header
+// can at least tell who sent it and that a person did.
+func (in *Intake) unreadable(ctx context.Context, raw []byte, perr error, dryRun bool) (Outcome, error) {
+	code := ledger.MalformedMessage
+	if errors.Is(perr, decode.ErrTooLarge) {
+		code = ledger.MessageTooLarge
+	}
+	msg := headerOnly(raw)
+	if msg == nil || msg.From == nil {
+		in.log.Warn("unreadable mail without sender", "err", perr)
+		return Outcome{Status: ledger.StatusIgnored, Reason: "unreadable: " + perr.Error()}, nil
+	}
+	if auto, why := guard.Automated(msg.Header, msg.ContentType, msg.From.Email, in.own()); auto {
+		return Outcome{Status: ledger.StatusIgnored, Reason: string(why)}, nil
+	}
+	in.log.Warn("unreadable mail", "from", msg.From.Email, "err", perr)
+	origin := ledger.Origin{Channel: ledger.ChannelEmail, MessageID: msg.MessageID, From: msg.From.Email,
+		FromName: msg.From.Name, Subject: truncate(msg.Subject, 300), References: threadReferences(msg)}
+	key := idempotencyKey(msg, raw, Source{})
+	tenants, err := in.ledger.ContactTenants(ctx, msg.From.Email)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if len(tenants) != 1 {
+		return in.stranger(ctx, origin, key, detectLanguage(msg.Subject, ""), dryRun)
+	}
+	t, err := in.ledger.Tenant(ctx, tenants[0])
+	if err != nil {
+		return Outcome{}, err
+	}
+	req := ledger.Request{Tenant: t.ID, Requester: ledger.Requester{ID: msg.From.Email}, Origin: origin,
+		IdempotencyKey: key, DryRun: dryRun}
+	return in.record(ctx, req, refusal(code, perr.Error()), t.Language, true)
+}
+
+// followUp attaches a reply to a confirmation to its request: recorded in
+// the tenant's history for the desk, never read as a new request, and not
+// answered (an answer to "thanks!" would start a loop).
+func (in *Intake) followUp(ctx context.Context, req ledger.Request, id, lang string) (Outcome, error) {
+	tenant, err := in.ledger.FindRequest(ctx, id)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if tenant != req.Tenant {
+		// Not one of this tenant's requests: read the message as a new one
+		// would leak nothing, but a forged tag must not attach anywhere.
+		tenant = ""
+	}
+	res := ledger.Result{Status: ledger.StatusIgnored, Errors: []ledger.Error{}}
+	reason := "follow-up of " + id
+	if tenant == "" {
+		reason = "follow-up of an unknown request " + id
+	}
+	req.Undoes = "" // not an undo: the link is in the text
+	req.Text = truncate("["+id+"] "+req.Text, 4000)
+	out, err := in.record(ctx, req, res, lang, false)
+	out.Status, out.Reason = ledger.StatusIgnored, reason
+	return out, err
+}
+
+func refusal(code ledger.Code, msg string) ledger.Result {
+	return ledger.Result{Status: ledger.StatusRefused, Errors: []ledger.Error{{Code: code, Message: msg}}, Ops: []ledger.OpResult{}}
+}
+
+func (in *Intake) own() []string {
+	if in.cfg.Desk == "" {
+		return nil
+	}
+	return []string{in.cfg.Desk}
+}
+
+// idempotencyKey is the Message-ID (R-IDEMPOTENT); a message without one is
+// known by its mailbox position and, failing that, by its bytes.
+func idempotencyKey(msg *decode.Message, raw []byte, src Source) string {
+	if msg.MessageID != "" {
+		return "msgid:" + msg.MessageID
+	}
+	if src.Mailbox != "" && src.UID != 0 {
+		return fmt.Sprintf("imap:%s:%d:%d", src.Mailbox, src.UIDValidity, src.UID)
+	}
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+var requestTag = regexp.MustCompile(`\[(LD-[0-9A-HJKMNP-TV-Z]{26})\]`)
+
+// referencedRequest finds the request a message answers: the [LD-…] tag of
+// our subject, or our reply's Message-ID in In-Reply-To or References.
+func referencedRequest(msg *decode.Message) string {
+	if m := requestTag.FindStringSubmatch(msg.Subject); m != nil {
+		return m[1]
+	}
+	for _, id := range append(append([]string(nil), msg.InReplyTo...), msg.References...) {
+		if m := replyIDPattern.FindStringSubmatch(id); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// threadReferences is the References of a reply: the original's
+// References, then its Message-ID (RFC 5322 §3.6.4), bounded.
+func threadReferences(msg *decode.Message) string {
+	refs := msg.References
+	if len(refs) > 20 {
+		refs = refs[len(refs)-20:]
+	}
+	return strings.Join(refs, " ")
+}
+
+// headerOnly decodes just the header of a message that could not be
+// decoded whole, to learn who sent it.
+func headerOnly(raw []byte) *decode.Message {
+	if len(raw) > 256<<10 {
+		raw = raw[:256<<10]
+	}
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = bytes.Index(raw, []byte("\n\n"))
+	}
+	if end < 0 {
+		return nil
+	}
+	head := append(append([]byte(nil), raw[:end]...), "\r\n\r\n"...)
+	// The body is gone, so the header's content type no longer applies.
+	msg, err := decode.Parse(bytes.NewReader(head), decode.DefaultLimits())
+	if err != nil {
+		return nil
+	}
+	return msg
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// frenchMarkers are words and letters that French mail has and English
+// mail does not.
+var frenchMarkers = []string{"bonjour", "merci", "cordialement", "licence", "ajouter", "retirer", "nous ", "vous ",
+	" pour ", " les ", " des ", " une ", "è", "é", "à", "ç", "ê"}
+
+// detectLanguage guesses fr or en for a message with no tenant to ask.
+func detectLanguage(subject, body string) string {
+	text := " " + strings.ToLower(truncate(subject+"\n"+body, 4000)) + " "
+	n := 0
+	for _, m := range frenchMarkers {
+		if strings.Contains(text, m) {
+			n++
+		}
+	}
+	if n >= 2 {
+		return "fr"
+	}
+	return "en"
+}

@@ -1,0 +1,80 @@
+package reader
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/licensedesk/licensedesk/ledger"
+)
+
+// FuzzRead feeds arbitrary subjects and bodies to the reader and checks what
+// a caller relies on: every op is well formed, every issue has a code, and
+// nothing panics. Seeds: testdata/fuzz/FuzzRead.
+func FuzzRead(f *testing.F) {
+	f.Add("Ajout de licences", "Merci d'ajouter 5 licences E3 et de retirer 2 E1.")
+	f.Add("", "assign E3 to alice@contoso.com and bob@fabrikam.com")
+	f.Fuzz(func(t *testing.T, subject, body string) {
+		r := Read(subject, body, testCatalog, contoso)
+		if r.Language != "fr" && r.Language != "en" {
+			t.Fatalf("language %q", r.Language)
+		}
+		if len(r.Understood) != len(r.Ops) {
+			t.Fatalf("%d understood lines for %d ops", len(r.Understood), len(r.Ops))
+		}
+		if len(r.Ops) > ledger.MaxOpsPerReq {
+			t.Fatalf("%d ops", len(r.Ops))
+		}
+		if len(r.Ops) == 0 && len(r.Issues) == 0 {
+			t.Fatal("neither an op nor an issue")
+		}
+		for _, u := range r.Understood {
+			if !utf8.ValidString(u) {
+				t.Fatalf("understood %q", u)
+			}
+		}
+		for _, op := range r.Ops {
+			p, ok := testCatalog.Get(op.SKU)
+			if !ok || p.SKU != op.SKU {
+				t.Fatalf("op %+v: not a catalog SKU", op)
+			}
+			switch op.Kind {
+			case ledger.OpAdd, ledger.OpRemove:
+				if op.Quantity < 1 || op.Quantity > ledger.MaxQuantity || len(op.Users) != 0 {
+					t.Fatalf("op %+v", op)
+				}
+			case ledger.OpSet:
+				if op.Quantity < 0 || op.Quantity > ledger.MaxQuantity || len(op.Users) != 0 {
+					t.Fatalf("op %+v", op)
+				}
+			case ledger.OpAssign, ledger.OpUnassign:
+				if len(op.Users) == 0 || len(op.Users) > ledger.MaxUsersPerOp || op.Quantity != 0 {
+					t.Fatalf("op %+v", op)
+				}
+				for _, u := range op.Users {
+					at := strings.LastIndexByte(u, '@')
+					if u != strings.ToLower(u) || !validAddress(u) ||
+						(u[at+1:] != "contoso.com" && u[at+1:] != "contoso.onmicrosoft.com") {
+						t.Fatalf("op %+v: user %q", op, u)
+					}
+				}
+			default:
+				t.Fatalf("op %+v: unexpected kind", op)
+			}
+		}
+		if len(r.Issues) > maxIssues {
+			t.Fatalf("%d issues", len(r.Issues))
+		}
+		for _, is := range r.Issues {
+			if is.Code == "" || is.Detail == "" {
+				t.Fatalf("issue %+v", is)
+			}
+			if utf8.RuneCountInString(is.Text) > maxText || !utf8.ValidString(is.Text) || !utf8.ValidString(is.Detail) {
+				t.Fatalf("issue %+v: text or detail too long or not UTF-8", is)
+			}
+			if (is.Code == ledger.AmbiguousProduct) != (len(is.Candidates) > 1) {
+				t.Fatalf("issue %+v: candidates", is)
+			}
+		}
+	})
+}
