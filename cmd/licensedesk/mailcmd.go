@@ -25,7 +25,7 @@ type mailOutput struct {
 	Ops        []ledger.OpResult `json:"ops"`
 	Errors     []ledger.Error    `json:"errors"`
 	Reply      string            `json:"reply"`
-	Understood []string          `json:"understood,omitempty"`
+	Understood []ledger.Op       `json:"understood,omitempty"`
 	Reason     string            `json:"reason,omitempty"`
 }
 

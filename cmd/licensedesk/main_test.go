@@ -219,3 +219,51 @@ func TestBenchLedgerJSON(t *testing.T) {
 		t.Errorf("check after bench: %s", r.stdout)
 	}
 }
+
+func TestMailIngest(t *testing.T) {
+	env := append(seededStore(t), "LICENSEDESK_FROM=licences@desk.example")
+	msg := "From: IT Contoso <it@contoso.com>\r\nTo: licences@desk.example\r\nSubject: Licences\r\n" +
+		"Message-ID: <abc-123@contoso.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+		"Bonjour,\r\n\r\nMerci d'ajouter 3 licences Business Premium.\r\n\r\nCordialement,\r\nMarie\r\n"
+	r := runBinary(t, env, msg, "mail", "ingest", "--json", "-")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	var out struct {
+		RequestID string `json:"request_id"`
+		Status    string
+		Tenant    string
+		Ops       []struct {
+			Op       string
+			SKU      string
+			Quantity int
+			After    struct{ Total int }
+		}
+		Reply string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if out.Status != "applied" || out.Tenant != "contoso" || len(out.Ops) != 1 || out.Ops[0].SKU != "SPB" || out.Ops[0].After.Total != 16 {
+		t.Errorf("outcome: %+v", out)
+	}
+	for _, want := range []string{"In-Reply-To: <abc-123@contoso.com>", "Auto-Submitted: auto-replied", "Subject: Re: Licences [" + out.RequestID + "]", "Content-Language: fr"} {
+		if !strings.Contains(out.Reply, want) {
+			t.Errorf("reply lacks %q:\n%s", want, out.Reply)
+		}
+	}
+	// The same message again: a duplicate, applied once.
+	again := runBinary(t, env, msg, "mail", "ingest", "--json", "-")
+	if again.code != 0 || !strings.Contains(again.stdout, `"status": "duplicate"`) {
+		t.Errorf("second ingest: %d %s", again.code, again.stdout)
+	}
+	// A dry run of a question changes nothing and exits 1.
+	q := strings.Replace(strings.Replace(msg, "abc-123", "abc-124", 1), "3 licences Business Premium", "des licences", 1)
+	r = runBinary(t, env, q, "mail", "ingest", "--dry-run", "-")
+	if r.code != 1 || !strings.Contains(r.stdout, "status: needs_clarification") {
+		t.Errorf("dry-run question: %d %s", r.code, r.stdout)
+	}
+	if r := runBinary(t, env, "", "ledger", "check"); r.code != 0 {
+		t.Errorf("check: %s", r.stdout)
+	}
+}
