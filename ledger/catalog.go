@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -315,7 +316,11 @@ func (c *Catalog) Suggest(name string, n int) []string {
 	return out
 }
 
-var stripMarks = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// stripMarks removes accents. A transform.Chain keeps state, so it is not
+// safe for concurrent use: each caller takes its own from the pool.
+var stripMarks = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
 
 // NormalizeName folds a product name for comparison: lower case, accents
 // removed, punctuation turned into spaces, runs of spaces collapsed, and the
@@ -324,9 +329,13 @@ func NormalizeName(s string) string {
 	if len(s) > 256 {
 		s = strings.ToValidUTF8(s[:256], "")
 	}
-	folded, _, err := transform.String(stripMarks, s)
-	if err != nil {
-		folded = s
+	folded := s
+	if !isASCII(s) {
+		t := stripMarks.Get().(transform.Transformer)
+		if f, _, err := transform.String(t, s); err == nil {
+			folded = f
+		}
+		stripMarks.Put(t)
 	}
 	var b strings.Builder
 	space := false
@@ -350,6 +359,15 @@ func NormalizeName(s string) string {
 		}
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Distance is the Levenshtein edit distance between a and b, by rune.
