@@ -9,12 +9,11 @@ type segment struct {
 
 // clause is one request, or what looked like one, inside a segment.
 type clause struct {
-	lo, hi  int // token range, the verb's group included
-	verb    int // the trigger word, -1 for "5 E3 de plus" without a verb
-	info    verbInfo
-	textLo  int // byte range of the text the clause is about, for Issue.Text
-	textHi  int
-	lastSeg int // the last segment it covers (lists and wrapped lines)
+	lo, hi int // token range, the verb's group included
+	verb   int // the trigger word, -1 for "5 E3 de plus" without a verb
+	info   verbInfo
+	textLo int // byte range of the text the clause is about, for Issue.Text
+	textHi int
 }
 
 // segments cuts the token stream at line breaks and sentence ends.
@@ -71,14 +70,22 @@ func (d *doc) trigger(k int) (verbInfo, bool) {
 		// Nouns after a possessive or "in" refer to something: "our order",
 		// "in order to", "votre commande", "notre besoin".
 		switch p1 {
-		case "my", "our", "your", "their", "his", "her", "its", "in", "the", "this", "that", "an", "a",
+		case "a":
+			if t.fold != "besoin" { // "il a besoin de": French "has"
+				return v, false
+			}
+		case "my", "our", "your", "their", "his", "her", "its", "in", "the", "this", "that", "an",
 			"votre", "notre", "ma", "mon", "nos", "vos", "sa", "son", "leur", "cette", "ce":
+			if k+1 < len(d.toks) && d.toks[k+1].lower == ":" && !d.toks[k+1].line {
+				break // "voici notre commande : 5 E3" introduces it
+			}
 			return v, false
 		}
 	}
 	switch {
 	case (p1 == "si" || p1 == "au" || p1 == "if") &&
 		(t.fold == "besoin" || t.fold == "needed" || t.fold == "required" || t.fold == "need"),
+		t.fold == "set" && (nx == "up" || nx == "of"),
 		t.fold == "give" && (nx == "up" || nx == "back"),
 		t.fold == "drop" && (nx == "by" || nx == "off" || nx == "me" || nx == "us"),
 		t.fold == "return" && (nx == "to" || nx == "home"):
@@ -256,17 +263,36 @@ func (d *doc) hasPronoun(lo, hi int) bool {
 // "2 E1 de moins". The whole segment is one clause; items without a marker
 // of their own are reported, not guessed.
 func (d *doc) markerClauses(s segment) []clause {
+	if d.anyWord(s.lo, s.hi, haveWords) {
+		return nil // "nous avons 5 E3 de plus que l'an dernier" describes
+	}
 	for _, q := range d.qtysIn(s.lo, s.hi) {
 		if q.more {
 			return []clause{{lo: s.lo, hi: s.hi, verb: -1, textLo: d.toks[s.lo].start, textHi: d.toks[s.hi-1].end}}
 		}
 	}
 	for k := s.lo + 1; k < s.hi; k++ {
-		if (d.phraseAt(k, s.hi, moreAfterP) || d.phraseAt(k, s.hi, lessAfterP)) && d.markerNextToItem(k, s) {
+		if (d.phraseAt(k, s.hi, moreAfterP) || d.phraseAt(k, s.hi, lessAfterP)) && d.markerNextToItem(k, s) &&
+			!d.comparative(k, s.hi) {
 			return []clause{{lo: s.lo, hi: s.hi, verb: -1, textLo: d.toks[s.lo].start, textHi: d.toks[s.hi-1].end}}
 		}
 	}
 	return nil
+}
+
+// comparative reports a marker at k that compares ("5 de plus que prévu",
+// "2 more than last year") rather than asks.
+func (d *doc) comparative(k, hi int) bool {
+	for j, n := k+1, 0; j < hi && n < 3; j++ {
+		if d.toks[j].kind == tPunct {
+			continue
+		}
+		if f := d.toks[j].fold; f == "que" || f == "qu" || f == "than" {
+			return true
+		}
+		n++
+	}
+	return false
 }
 
 // markerNextToItem reports a marker right after a quantity, a product or a
@@ -363,6 +389,9 @@ func (d *doc) skipReason(c clause) string {
 	if d.anyWord(c.lo, c.hi, priceWords) {
 		return "price"
 	}
+	if d.phraseAt(d.firstWord(c.lo, c.hi), c.hi, gratitudeP) {
+		return "thanks" // "merci pour l'ajout des 5 E3", "thanks for the E3 order"
+	}
 	if d.anyPhrase(c.lo, c.hi, hypotheticalsP) {
 		return "hypothetical"
 	}
@@ -446,6 +475,16 @@ func (d *doc) skipReason(c clause) string {
 		}
 	}
 	return ""
+}
+
+// firstWord returns the first non-punctuation token in [lo, hi), or lo.
+func (d *doc) firstWord(lo, hi int) int {
+	for k := lo; k < hi; k++ {
+		if d.toks[k].kind != tPunct {
+			return k
+		}
+	}
+	return lo
 }
 
 func (d *doc) anyWord(lo, hi int, set map[string]bool) bool {

@@ -103,7 +103,7 @@ func init() {
 	for _, s := range []string{"ajout", "rajout"} {
 		frER(s, verbInfo{class: cAdd})
 	}
-	for _, s := range []string{"command", "achet", "souscri"} {
+	for _, s := range []string{"command", "achet"} {
 		frER(s, verbInfo{class: cBuy})
 	}
 	addVerb("achète", verbInfo{cBuy, fRequest, false})
@@ -149,7 +149,7 @@ func init() {
 	}
 	nouns(cDec, false, "réduction", "diminution")
 
-	for _, s := range []string{"pass", "port", "ajust", "modifi", "chang", "ramen", "mont", "descend"} {
+	for _, s := range []string{"pass", "port", "ajust", "modifi", "chang", "ramen", "mont"} {
 		frER(s, verbInfo{class: cSet, needsTarget: true})
 	}
 	addVerb("ramène", verbInfo{cSet, fRequest, true})
@@ -242,7 +242,7 @@ var preVerbWords = wordSet("ne", "pas", "not", "never", "jamais", "sans", "witho
 	"like", "want", "wish", "les", "en", "leur", "lui", "la", "le", "them", "it", "bien", "vouloir",
 	"kindly", "just", "simply", "also", "aussi", "egalement", "faire", "se", "me", "us", "il",
 	"faut", "need", "besoin", "avons", "ai", "aurions", "aurais", "est", "ce", "que", "possible",
-	"be", "able", "rajouter", "t", "-")
+	"be", "able")
 
 // negations deny the verb they precede ("ne pas ajouter", "don't add").
 var negationWords = wordSet("ne", "pas", "not", "never", "jamais", "sans", "without", "aucun",
@@ -268,15 +268,15 @@ var frAux = map[string]bool{"ai": true, "as": true, "a": true, "avons": true, "a
 var frPastBesoin = wordSet("avions", "avais", "avait", "aviez", "avaient", "eu")
 
 // enAux make an English verb a report: "we have added", "did you add".
-// "have" is left out: "we have to add" is a request, and "have added" is a
-// participle anyway.
-var enAux = wordSet("did", "was", "were", "been")
+// "We have set E3 to 40" is a report; "we have to add" is not reached, the
+// "to" stops the search for an auxiliary.
+var enAux = wordSet("have", "has", "had", "did", "was", "were", "been")
 
 // auxSkip may sit between an auxiliary and its verb: "avons déjà ajouté",
 // "avez-vous ajouté", "have you already added".
 var auxSkip = wordSet("deja", "bien", "recemment", "aussi", "egalement", "ne", "pas", "jamais",
 	"tous", "toutes", "hier", "vous", "nous", "tu", "je", "il", "on", "you", "we", "i", "they",
-	"already", "recently", "just", "also", "not", "never", "-", "t")
+	"already", "recently", "just", "also", "not", "never")
 
 // futureSubject + futureAux: "we will add", "nous allons commander" are plans,
 // not requests ("will you add" is a request).
@@ -295,6 +295,17 @@ var hypotheticals = [][]string{
 }
 
 var hypotheticalsP = phrases(hypotheticals...)
+
+// gratitude opens a sentence that thanks for something done: "merci pour
+// l'ajout des 5 E3" is not a new request ("merci de/d'…" is).
+var gratitudeP = phrases([]string{"merci", "pour"}, []string{"merci", "beaucoup", "pour"},
+	[]string{"merci", "encore", "pour"}, []string{"thanks", "for"}, []string{"thank", "you", "for"},
+	[]string{"many", "thanks", "for"}, []string{"thanks", "a", "lot", "for"}, []string{"thanks", "again", "for"})
+
+// haveWords make a sentence without a verb of request a description:
+// "nous avons 5 E3 de plus", "we have 2 more E5".
+var haveWords = wordSet("avons", "avez", "ont", "ai", "avions", "avaient", "have", "has", "had",
+	"possedons", "disposons", "sommes", "are", "were")
 
 // priceWords make a clause a question about prices, not an order.
 var priceWords = wordSet("combien", "prix", "tarif", "tarifs", "cout", "couts", "coute", "coutent",
@@ -379,7 +390,7 @@ var referenceUnlessItem = wordSet("order", "commande", "demande", "request")
 
 // yearBefore words make a number between 1900 and 2100 a year.
 var yearBefore = wordSet("en", "in", "depuis", "since", "fin", "end", "debut", "start", "courant",
-	"avant", "before", "apres", "after", "of", "de", "du", "le", "the", "for", "pour", "until", "jusque")
+	"avant", "before", "apres", "after", "until", "jusque", "annee", "year")
 
 // notCountAfter are units that make the number before them something else
 // than a count of licences: money, time, sizes.

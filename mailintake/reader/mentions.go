@@ -192,7 +192,7 @@ func (d *doc) findProducts(ix *index) {
 				key = ""
 			case tPunct:
 				if key != "+" {
-					if k > i && softPunct(key) && skipped < 3 {
+					if k > i && softPunct(key) && skipped < 6 {
 						skipped++
 						continue
 					}
@@ -228,8 +228,8 @@ func (d *doc) findProducts(ix *index) {
 		// points at other products whose names hold it.
 		if p := d.prevWords(i, 1); len(p) == 1 && p[0] == i-1 && d.prodAt[p[0]] < 0 && d.qtyAt[p[0]] < 0 &&
 			vendorWords[d.toks[p[0]].fold] && !vendorWords[m.words[0]] {
-			others := ix.productsWith(append([]string{d.toks[p[0]].fold}, m.words...))
-			m.skus = union(m.skus, others)
+			m.words = append([]string{d.toks[p[0]].fold}, m.words...)
+			m.skus = union(m.skus, ix.productsWith(m.words))
 			m.lo = p[0]
 		}
 		d.prods = append(d.prods, m)
@@ -238,7 +238,6 @@ func (d *doc) findProducts(ix *index) {
 		}
 		i = end
 	}
-	d.elliptic(ix)
 	for pi := range d.prods {
 		m := &d.prods[pi]
 		for _, k := range d.prevWords(m.lo, 2) {
@@ -264,7 +263,7 @@ func itemNegation(d *doc, k int) bool {
 	return false
 }
 
-// elliptic handles "Microsoft 365 E3 et E5": the second name inherits the
+// elliptic handles "Microsoft 365 E3 et E5"; it runs after findQuantities: the second name inherits the
 // first's vendor words in the writer's mind, so when "Microsoft 365 E5" is a
 // different product from "E5", both are candidates.
 func (d *doc) elliptic(ix *index) {
@@ -274,7 +273,7 @@ func (d *doc) elliptic(ix *index) {
 			continue
 		}
 		prev := d.prods[pi-1]
-		if m.lo-prev.hi > 12 || !d.sameLine(prev.hi-1, m.lo) {
+		if m.lo-prev.hi > 8 || !d.sameLine(prev.hi-1, m.lo) || !d.onlyListBetween(prev.hi, m.lo) {
 			continue
 		}
 		var prefix []string
@@ -287,16 +286,36 @@ func (d *doc) elliptic(ix *index) {
 		if len(prefix) == 0 {
 			continue
 		}
+		full := append(slices.Clone(prefix), m.words...)
 		node := ix.root
-		for _, w := range append(prefix, m.words...) {
+		for _, w := range full {
 			if node = node.next[w]; node == nil {
 				break
 			}
 		}
-		if node != nil && node.skus != nil && !slices.Equal(node.skus, m.skus) {
-			m.skus = union(m.skus, node.skus)
+		var alt []string
+		if node != nil && node.skus != nil {
+			alt = node.skus // "Microsoft 365 E3 et E5": "Microsoft 365 E5"
+		} else {
+			alt = ix.productsWith(full) // "Microsoft E3 et E5": SPE_E5
+		}
+		m.skus = union(m.skus, alt)
+	}
+}
+
+// onlyListBetween reports that tokens [a, b) only join items of one list:
+// "E3 et E5", "E3, 2 E5", "E3 and 3 licences of E5".
+func (d *doc) onlyListBetween(a, b int) bool {
+	for k := a; k < b; k++ {
+		t := d.toks[k]
+		switch {
+		case t.kind == tPunct, t.kind == tNum, unitWords[t.fold], d.qtyAt[k] >= 0:
+		case t.fold == "et", t.fold == "and", t.fold == "ou", t.fold == "or", t.fold == "de", t.fold == "of", t.fold == "x":
+		default:
+			return false
 		}
 	}
+	return true
 }
 
 func union(a, b []string) []string {

@@ -97,8 +97,13 @@ func (r *Reader) Read(subject, body string, opt Options) Reading {
 		d.lang = lang
 		d.findProducts(r.ix)
 		d.findQuantities()
+		d.elliptic(r.ix)
 		for _, p := range d.prods {
-			st.context = union(st.context, p.skus)
+			for _, sku := range p.skus {
+				if !slices.Contains(st.context, sku) {
+					st.context = append(st.context, sku)
+				}
+			}
 		}
 	}
 	st.process(bd)
@@ -365,10 +370,16 @@ func (st *state) resolve(d *doc, c clause) {
 		// verb describes, what comes after asks.
 		qs = slices.DeleteFunc(qs, func(q *qmention) bool { return q.lo < c.verb })
 	}
+	postProd := false
 	for _, p := range d.prodsIn(c.lo, c.hi) {
 		if !p.negated {
 			ps = append(ps, p)
+			postProd = postProd || c.verb >= 0 && p.lo > c.verb
 		}
+	}
+	if postQty && postProd {
+		// "Nous avons 20 E3 merci d'ajouter 5 E5": the E3 is described too.
+		ps = slices.DeleteFunc(ps, func(p *pmention) bool { return p.lo < c.verb })
 	}
 	if len(qs)+len(ps)+len(users) == 0 && !units {
 		return // a verb with nothing to act on: "in order to", "merci de revenir vers moi"

@@ -2,9 +2,12 @@ package reader
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+	"weak"
 
 	"github.com/licensedesk/licensedesk/ledger"
 )
@@ -256,6 +259,8 @@ func TestReadProducts(t *testing.T) {
 		{name: "F3 is ambiguous", body: "add 3 F3 licences", issues: codes(ledger.AmbiguousProduct)},
 		{name: "Microsoft 365 Apps is ambiguous", body: "Please add 2 Microsoft 365 Apps licenses", issues: codes(ledger.AmbiguousProduct)},
 		{name: "Microsoft E3 is ambiguous", body: "Merci d'ajouter 5 Microsoft E3", issues: codes(ledger.AmbiguousProduct)},
+		{name: "E5 after Microsoft E3 is ambiguous too", body: "add 5 Microsoft E3 and 2 E5", issues: codes(ledger.AmbiguousProduct, ledger.AmbiguousProduct)},
+		{name: "a GUID names the product", body: "add 2 6fd2c87f-b296-42f0-b197-1e91e994b900", ops: ops(add(2, e3))},
 		{name: "Office Business Premium is ambiguous", body: "add 5 Office Business Premium", issues: codes(ledger.AmbiguousProduct)},
 		{name: "E5 after Microsoft 365 E3 is ambiguous", body: "ajouter 5 Microsoft 365 E3 et 2 E5", ops: ops(add(5, m365e3)), issues: codes(ledger.AmbiguousProduct)},
 		{name: "E5 after Office 365 E3 is not ambiguous", body: "ajouter 5 Office 365 E3 et 2 E5", ops: ops(add(5, e3), add(2, e5))},
@@ -326,6 +331,8 @@ func TestReadNoRequest(t *testing.T) {
 		{name: "a past report is no request", body: "Nous avons ajouté 5 utilisateurs la semaine dernière.", issues: none},
 		{name: "a past report written without accents is no request", body: "Nous avons ajoute 5 licences E3 hier.", issues: none},
 		{name: "an English past report is no request", body: "I removed the old account", issues: none},
+		{name: "a report with have and a verb whose past is its base is no request", body: "We have already set E3 to 40.", issues: none},
+		{name: "have to add is a request", body: "We have to add 3 E5", ops: ops(add(3, e5))},
 		{name: "a past question is no request", body: "Did you add the 5 E3 licences?", issues: none},
 		{name: "ne pas ajouter is no request", body: "Merci de ne pas ajouter de E3", issues: none},
 		{name: "n'ajoutez pas is no request", body: "N'ajoutez pas de licences E3 pour l'instant", issues: none},
@@ -343,6 +350,10 @@ func TestReadNoRequest(t *testing.T) {
 		{name: "a quantity and product without verb or marker is no request", body: "5 E3", issues: none},
 		{name: "in order to is not an order", body: "In order to plan the budget we looked at our 20 E3 licences.", issues: none},
 		{name: "set up is not a set", body: "Please set up a meeting for 3 pm", issues: none},
+		{name: "thanks for an addition is no request", body: "Merci pour l'ajout des 5 licences E3 !", issues: none},
+		{name: "thanks for an order is no request", body: "Thanks for the quick turnaround on the E3 order.", issues: none},
+		{name: "a comparison is no request", body: "Pour rappel, nous avons 5 E3 de plus que l'an dernier.", issues: none},
+		{name: "a count described with more is no request", body: "We have 2 more E5 than last year.", issues: none},
 		{name: "an emoji shortcode is not a quantity", body: ":+1:", issues: none},
 		{name: "a verb inside an identifier is not a request", body: "def nil_add_12 f", issues: none},
 	})
@@ -363,6 +374,90 @@ func TestReadSubject(t *testing.T) {
 		{name: "a vague body defers to a precise subject", subject: "Ajout de 5 licences E3", body: "Bonjour, merci d'ajouter les licences.", ops: ops(add(5, e3))},
 		{name: "a vague body without a subject asks for the quantity", body: "Merci d'ajouter des licences", issues: codes(ledger.QuantityMissing)},
 		{name: "a subject with no request and no body is no request", subject: "Re: votre facture", issues: none},
+	})
+}
+
+func TestReadRealisticMessages(t *testing.T) {
+	runCases(t, []readCase{
+		{
+			name: "a French list of mixed changes",
+			body: "Bonjour,\n\nMerci de bien vouloir procéder aux modifications suivantes :\n" +
+				"- ajouter 3 licences Microsoft 365 Business Standard\n" +
+				"- retirer 1 licence Exchange Online (Plan 1)\n" +
+				"- attribuer une licence Business Standard à paul@contoso.com\n\nBonne journée,\nMarie",
+			ops: ops(add(3, standard), remove(1, exoPlan1), assign(standard, "paul@contoso.com")),
+		},
+		{
+			name: "an English numbered list",
+			body: "Hi,\n\nCould you please:\n1) add 2 Power BI Pro\n2) remove 1 Visio Plan 2\n\nThanks",
+			ops:  ops(add(2, powerBI), remove(1, visioPlan)),
+		},
+		{
+			name: "two verbs, one of them with two items",
+			body: "Please add 5 E3 and 2 E5 by Friday, and cancel 1 Project Plan 3.",
+			ops:  ops(add(5, e3), add(2, e5), remove(1, project)),
+		},
+		{
+			name: "a report then a request",
+			body: "Pour info, nous avons supprimé 3 comptes. Merci de retirer 3 licences E3.",
+			ops:  ops(remove(3, e3)),
+		},
+		{
+			name: "nouns in a subject-like sentence",
+			body: "Ajout de 5 E3 svp, et suppression de 2 E1.",
+			ops:  ops(add(5, e3), remove(2, e1)),
+		},
+		{
+			name: "a French request with a Business Premium and an E3 in one sentence",
+			body: "Bonjour,\nMerci d'ajouter 5 licences Microsoft 365 Business Premium et de retirer 2 licences E3.\nCordialement",
+			ops:  ops(add(5, spb), remove(2, e3)),
+		},
+		{
+			name: "an order number is a reference",
+			body: "Regarding order 12345: please add 5 E3",
+			ops:  ops(add(5, e3)),
+		},
+		{
+			name: "will you add is a request",
+			body: "Will you add 5 E3 today?",
+			ops:  ops(add(5, e3)),
+		},
+		{
+			name: "a count the tenant has is not ordered",
+			body: "Please add 5 E3 (we currently have 20)",
+			ops:  ops(add(5, e3)),
+		},
+		{
+			name: "a description without a comma before the request",
+			body: "Nous avons 20 E3 merci d'en ajouter 5",
+			ops:  ops(add(5, e3)),
+		},
+		{
+			name:   "a known and an unknown product in one request",
+			body:   "Merci d'ajouter 5 E3 et 3 Visio",
+			ops:    ops(add(5, e3)),
+			issues: codes(ledger.UnknownProduct),
+		},
+		{
+			name:   "a line that describes does not continue a request",
+			body:   "Merci d'ajouter 5 licences\nNous avons aussi 10 E5 et 20 E3",
+			issues: codes(ledger.AmbiguousProduct),
+		},
+		{
+			name: "our order followed by a colon introduces the items",
+			body: "Bonjour, voici notre commande : 5 E3 et 2 E5.",
+			ops:  ops(add(5, e3), add(2, e5)),
+		},
+		{
+			name: "thanks then a request",
+			body: "Thanks for the E3 order, please also add 2 E5.",
+			ops:  ops(add(2, e5)),
+		},
+		{
+			name:   "a swap is not understood",
+			body:   "Can you swap 2 E3 for 2 E5?",
+			issues: none,
+		},
 	})
 }
 
@@ -595,5 +690,35 @@ func TestReaderIsSafeForConcurrentUse(t *testing.T) {
 		if got := <-done; !slices.EqualFunc(got, ops(add(5, e3), remove(2, e1)), opEqual) {
 			t.Errorf("ops %s", fmtOps(got))
 		}
+	}
+}
+
+func TestACatalogsIndexIsBuiltOnceAndReleasedWithIt(t *testing.T) {
+	if New(testCatalog).ix != New(testCatalog).ix {
+		t.Fatal("the index of one catalog was built twice")
+	}
+	cat, err := ledger.NewCatalog(testCatalog.All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := weak.Make(cat)
+	if r := Read("", "Please add 2 E3", cat, contoso); len(r.Ops) != 1 {
+		t.Fatalf("ops %v", r.Ops)
+	}
+	if _, ok := indexes.Load(key); !ok {
+		t.Fatal("the index was not cached")
+	}
+	runtime.KeepAlive(cat)
+	cat = nil
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		if _, ok := indexes.Load(key); !ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the index outlived its catalog")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
