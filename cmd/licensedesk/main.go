@@ -25,7 +25,8 @@ func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv
 const usage = `licensedesk — a licence desk for Microsoft 365 resellers
 
 Usage:
-  licensedesk serve [--config FILE]                 run the service (Slack bot, mail intake, sweeper, /healthz, /metrics)
+  licensedesk demo                                  the whole service on embedded parts, with sample mails
+  licensedesk serve [--config FILE] [--seed FILE]                 run the service (Slack bot, mail intake, sweeper, /healthz, /metrics)
   licensedesk exec [--as SLACK_USER] [--json] [--idempotency-key K] "<command>"
                                                     run one /licenses command (try: exec help)
   licensedesk mail ingest [--dry-run] [--json] FILE|-
@@ -80,6 +81,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return e.mail(ctx, args[1:])
 	case "serve":
 		return e.serve(ctx, args[1:])
+	case "demo":
+		return e.demo(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -6,15 +6,160 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/licensedesk/licensedesk/bot"
 	"github.com/licensedesk/licensedesk/ledger"
+	"github.com/licensedesk/licensedesk/mailintake"
+	"github.com/licensedesk/licensedesk/mailintake/sender"
+	"github.com/licensedesk/licensedesk/mailintake/watch"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
+	"github.com/slack-go/slack"
 )
+
+// service is everything serve runs; demo builds the same on embedded parts.
+type service struct {
+	ledger  *ledger.Ledger
+	intake  *mailintake.Intake
+	bot     *bot.Server
+	watcher *watch.Watcher
+	sender  *sender.Sender
+	handler http.Handler
+	log     *slog.Logger
+}
+
+// newService wires the parts the configuration asks for (DESIGN: all
+// wiring in one place).
+func newService(cfg *Config, l *ledger.Ledger, log *slog.Logger, smtpDial func(ctx context.Context, network, addr string) (net.Conn, error)) (*service, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mm, rm := newMetrics(reg)
+	s := &service{ledger: l, log: log}
+	var err error
+	if s.intake, err = mailintake.New(mailintake.Config{Desk: cfg.From, DeskName: cfg.DeskName, TrustedAuthserv: cfg.TrustedAuthserv}, l, log); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := l.Ping(r.Context()); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if cfg.SlackSigningSecret != "" || cfg.SlackAppToken != "" {
+		desk, err := bot.NewDesk(l)
+		if err != nil {
+			return nil, err
+		}
+		s.bot, err = bot.NewServer(bot.Config{SigningSecret: cfg.SlackSigningSecret, BotToken: cfg.SlackBotToken,
+			AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, ApprovalChannel: cfg.ApprovalChannel}, desk, log, reg)
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/slack/", s.bot.Handler())
+	}
+	if cfg.IMAPURL != "" {
+		s.watcher, err = watch.New(watch.Config{URL: cfg.IMAPURL}, s.intake, log, mm, s.failedNote(cfg))
+		if err != nil {
+			return nil, err
+		}
+	}
+	if cfg.SMTPURL != "" {
+		s.sender, err = sender.New(sender.Config{URL: cfg.SMTPURL, Dial: smtpDial}, l, s.intake, log, rm)
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.handler = mux
+	return s, nil
+}
+
+// failedNote tells the desk in Slack about a message moved to Failed.
+func (s *service) failedNote(cfg *Config) func(ctx context.Context, src mailintake.Source, subject string, err error) {
+	return func(ctx context.Context, src mailintake.Source, subject string, err error) {
+		s.log.Error("mail moved to Failed", "mailbox", src.Mailbox, "uid", src.UID, "subject", subject, "err", err)
+		if cfg.SlackBotToken == "" || cfg.ApprovalChannel == "" {
+			return
+		}
+		opts := []slack.Option{}
+		if cfg.SlackAPIURL != "" {
+			opts = append(opts, slack.OptionAPIURL(cfg.SlackAPIURL))
+		}
+		api := slack.New(cfg.SlackBotToken, opts...)
+		text := fmt.Sprintf(":warning: A customer email could not be processed and was moved to the *Failed* folder "+
+			"(mailbox %s, UID %d): %s", src.Mailbox, src.UID, escapeMrkdwn(subject))
+		if _, _, perr := api.PostMessageContext(ctx, cfg.ApprovalChannel, slack.MsgOptionText(text, false)); perr != nil {
+			s.log.Warn("Slack note about a failed mail not posted", "err", perr)
+		}
+	}
+}
+
+func escapeMrkdwn(s string) string {
+	r := []rune(s)
+	if len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	for _, p := range [][2]string{{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}} {
+		s = strings.ReplaceAll(s, p[0], p[1])
+	}
+	return s
+}
+
+// run runs the background parts until ctx ends, then waits for them.
+func (s *service) run(ctx context.Context) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	start := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			loop(ctx, s.log, name, time.Second, func(ctx context.Context) error {
+				err := f(ctx)
+				if ctx.Err() != nil {
+					return nil
+				}
+				if err == nil {
+					err = fmt.Errorf("%s stopped", name)
+				}
+				return err
+			})
+		}()
+	}
+	if s.bot != nil {
+		start("slack", s.bot.Run)
+	}
+	if s.watcher != nil {
+		start("imap watcher", s.watcher.Run)
+	}
+	if s.sender != nil {
+		start("smtp sender", s.sender.Run)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		loop(ctx, s.log, "sweeper", time.Minute, func(ctx context.Context) error {
+			rep, err := s.ledger.Sweep(ctx)
+			if err == nil && (len(rep.Changes) > 0 || rep.Expired > 0) {
+				s.log.Info("sweep", "changes", len(rep.Changes), "expired_requests", rep.Expired)
+			}
+			if err == nil {
+				err = s.ledger.Refresh(ctx) // catalog overrides imported meanwhile
+			}
+			return err
+		})
+	}()
+	return &wg
+}
 
 func (e *env) serve(ctx context.Context, args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -45,68 +190,57 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		return e.fail(err)
 	}
 	if *seedPath != "" {
-		f, err := os.Open(*seedPath)
-		if err != nil {
+		if err := importFile(ctx, l, *seedPath); err != nil {
 			return e.fail(&configError{err})
 		}
-		seed, err := ledger.ParseSeed(f, l.Catalog())
-		f.Close()
-		if err != nil {
-			return e.fail(&configError{err})
-		}
-		if err := l.Import(ctx, seed); err != nil {
-			return e.fail(err)
-		}
-		e.log.Info("seed imported", "file", *seedPath, "tenants", len(seed.Tenants))
+		e.log.Info("seed imported", "file", *seedPath)
 	}
-
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := l.Ping(r.Context()); err != nil {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second,
+	svc, err := newService(cfg, l, e.log, nil)
+	if err != nil {
+		return e.fail(&configError{err})
+	}
+	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: svc.handler, ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
-
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		loop(ctx, e.log, "sweeper", time.Minute, func(ctx context.Context) error {
-			rep, err := l.Sweep(ctx)
-			if err == nil && len(rep.Changes) > 0 {
-				e.log.Info("sweep", "changes", len(rep.Changes))
-			}
-			if err == nil {
-				err = l.Refresh(ctx) // pick up catalog overrides imported meanwhile
-			}
-			return err
-		})
-	}()
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	wg := svc.run(runCtx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	e.log.Info("serving", "addr", cfg.HTTPAddr, "config", cfg.String())
-	fmt.Fprintf(e.stderr, "licensedesk is serving on %s (GET /healthz). Stop with Ctrl-C.\n", cfg.HTTPAddr)
+	e.log.Info("serving", "addr", cfg.HTTPAddr, "slack", svc.bot != nil, "imap", svc.watcher != nil, "smtp", svc.sender != nil, "config", cfg.String())
+	fmt.Fprintf(e.stderr, "licensedesk is serving on %s (GET /healthz, GET /metrics). Stop with Ctrl-C.\n", cfg.HTTPAddr)
 	if a, ok := rdb.(*redis.Client); ok && cfg.RedisURL == "" {
 		fmt.Fprintf(e.stderr, "Try it from another shell: LICENSEDESK_REDIS_URL=redis://%s licensedesk exec help\n", a.Options().Addr)
 	}
-
+	code := exitOK
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
-			return e.fail(fmt.Errorf("http: %w", err))
+			e.log.Error("http", "err", err)
+			code = exitInternal
 		}
 	case <-ctx.Done():
-		e.log.Info("shutting down")
+		e.log.Info("shutting down: finishing the work in hand")
 	}
+	// SIGTERM: stop taking requests, let the parts finish what they hold
+	// (the message in hand, the reply being sent, the Slack changes queued).
 	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shut)
+	stopRun()
 	wg.Wait()
-	return exitOK
+	return code
+}
+
+func importFile(ctx context.Context, l *ledger.Ledger, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	seed, err := ledger.ParseSeed(f, l.Catalog())
+	if err != nil {
+		return err
+	}
+	return l.Import(ctx, seed)
 }
 
 // loop runs step every interval until ctx ends. A failing step is retried
@@ -118,7 +252,7 @@ func loop(ctx context.Context, log *slog.Logger, name string, every time.Duratio
 		wait := every
 		if err != nil && ctx.Err() == nil {
 			failures++
-			wait = min(time.Second<<min(failures, 6), every)
+			wait = min(time.Second<<min(failures, 6), time.Minute)
 			log.Warn(name+" failed", "err", err, "retry_in", wait)
 		} else {
 			failures = 0
