@@ -36,7 +36,7 @@ type runResult struct {
 
 // runBinary runs the built licensedesk with env (and nothing else from the
 // test's environment, so that no developer setting leaks in).
-func runBinary(t *testing.T, env []string, stdin string, args ...string) runResult {
+func runBinary(t testing.TB, env []string, stdin string, args ...string) runResult {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
@@ -53,7 +53,7 @@ func runBinary(t *testing.T, env []string, stdin string, args ...string) runResu
 	return runResult{out.String(), errb.String(), code}
 }
 
-func seededStore(t *testing.T) []string {
+func seededStore(t testing.TB) []string {
 	t.Helper()
 	srv := testredis.Start(t)
 	env := []string{"LICENSEDESK_REDIS_URL=" + srv.URL()}
