@@ -267,3 +267,11 @@ func TestMailIngest(t *testing.T) {
 		t.Errorf("check: %s", r.stdout)
 	}
 }
+
+func TestBenchMailJSON(t *testing.T) {
+	r := runBinary(t, nil, "", "bench", "mail", "--duration", "200ms", "--json")
+	var rep map[string]float64
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rep) != nil || rep["messages"] <= 0 || rep["errors"] != 0 || rep["msgs_per_sec"] <= 0 {
+		t.Errorf("bench mail: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}
