@@ -15,8 +15,11 @@ func (e *env) bench(ctx context.Context, args []string) int {
 	if len(args) > 0 && args[0] == "mail" {
 		return e.benchMail(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "slack" {
+		return e.benchSlack(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "ledger" {
-		fmt.Fprintln(e.stderr, "Usage: licensedesk bench ledger [--clients N] [--duration D] [--json]\n       licensedesk bench mail [--duration D] [--json]")
+		fmt.Fprintln(e.stderr, "Usage: licensedesk bench ledger [--clients N] [--duration D] [--json]\n       licensedesk bench mail [--duration D] [--json]\n       licensedesk bench slack [--clients N] [--rounds R] [--json]")
 		return exitUsage
 	}
 	fs := flag.NewFlagSet("bench ledger", flag.ContinueOnError)

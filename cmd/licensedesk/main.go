@@ -37,6 +37,9 @@ Usage:
   licensedesk ledger sweep [--json]                 run the subscription lifecycle now
   licensedesk bench ledger [--clients N] [--duration D] [--json]
                                                     measure seat changes per second on the store
+  licensedesk bench mail [--duration D] [--json]    measure mail understanding, raw bytes to request
+  licensedesk bench slack [--clients N] [--rounds R] [--json]
+                                                    measure Slack acknowledgements at N concurrent commands
 
 Every command but serve needs LICENSEDESK_REDIS_URL (redis://host:6379/0, rediss://…, or
 host:port,host:port,… for Redis Cluster). A --config FILE, or LICENSEDESK_CONFIG, holds the

@@ -275,3 +275,15 @@ func TestBenchMailJSON(t *testing.T) {
 		t.Errorf("bench mail: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestBenchSlackJSON(t *testing.T) {
+	env := seededStore(t)
+	r := runBinary(t, env, "", "bench", "slack", "--clients", "20", "--rounds", "2", "--json")
+	var rep map[string]float64
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rep) != nil || rep["commands"] != 40 || rep["errors"] != 0 || rep["p99_ms"] <= 0 {
+		t.Errorf("bench slack: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := runBinary(t, env, "", "ledger", "check"); r.code != 0 {
+		t.Errorf("bench slack changed the ledger:\n%s", r.stdout)
+	}
+}
