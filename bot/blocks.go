@@ -511,22 +511,9 @@ func decisionLine(d ledger.Decision) string {
 	return s
 }
 
-var outcomeLabel = map[string]string{
-	ledger.OutcomeApplied:   "applied",
-	ledger.OutcomePartial:   "partially applied",
-	ledger.OutcomeRefused:   "refused",
-	ledger.OutcomeUnchanged: "unchanged",
-	ledger.OutcomeScheduled: "scheduled",
-	ledger.OutcomeNotRun:    "not applied",
-	ledger.OutcomePending:   "waiting for approval",
-}
-
 func (v view) opBlocks(op ledger.OpResult) []slack.Block {
 	var b strings.Builder
-	outcome := outcomeLabel[op.Outcome]
-	if outcome == "" {
-		outcome = esc(op.Outcome)
-	}
+	outcome := esc(templates.OutcomeLabel(op.Outcome)) // an unknown outcome is shown as given: escaped
 	b.WriteString(v.opTitle(op) + " — " + outcome)
 	if op.Before != nil && op.After != nil {
 		fmt.Fprintf(&b, "\nTotal %d → *%d* · Assigned %d → %d · Available %d → %d",

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/licensedesk/licensedesk/internal/corpora"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -672,33 +673,10 @@ func TestParseWithoutACatalogRefusesProducts(t *testing.T) {
 	}
 }
 
-// cmdCorporaDir finds the shared third-party corpora: $LICENSEDESK_CORPORA, or
-// ../shared/corpora beside the module root.
-func cmdCorporaDir(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("LICENSEDESK_CORPORA"); dir != "" {
-		return dir
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "corpora")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
 // TestSlackCorpusPayloads runs the text and user id of real slash-command
 // payloads (Slack's docs, bolt-python, slack-go) through the parser.
 func TestSlackCorpusPayloads(t *testing.T) {
-	dir := cmdCorporaDir(t)
+	dir := corpora.Dir(t)
 	path := filepath.Join(dir, "3_slack", "slack_vectors.json")
 	raw, err := os.ReadFile(path)
 	if err != nil {

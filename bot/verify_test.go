@@ -3,6 +3,7 @@ package bot_test
 import (
 	"encoding/json"
 	"errors"
+	"github.com/licensedesk/licensedesk/internal/corpora"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,29 +14,6 @@ import (
 
 	"github.com/licensedesk/licensedesk/bot"
 )
-
-// corpora locates the shared third-party test material: LICENSEDESK_CORPORA,
-// or ../shared/corpora beside the module root.
-func corpora(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("LICENSEDESK_CORPORA"); dir != "" {
-		return dir
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "corpora")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return filepath.Join("..", "shared", "corpora")
-		}
-		dir = parent
-	}
-}
 
 type slackVector struct {
 	ID                string `json:"id"`
@@ -48,7 +26,7 @@ type slackVector struct {
 // slackVectors reads 3_slack/slack_vectors.json in place.
 func slackVectors(t *testing.T) []slackVector {
 	t.Helper()
-	path := filepath.Join(corpora(t), "3_slack", "slack_vectors.json")
+	path := filepath.Join(corpora.Dir(t), "3_slack", "slack_vectors.json")
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("corpora not found at %s: skipping third-party corpus test (%v)", path, err)

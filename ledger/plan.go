@@ -725,17 +725,10 @@ func userOutcome(us []UserOutcome) string {
 // a new term starts now and its seats become a new batch.
 func (p *planner) renew(op Op) OpResult {
 	r := OpResult{Op: OpRenew, SKU: op.SKU, Subscription: op.Subscription}
-	subs, i := p.findSub(op)
-	if i < 0 {
-		return refuse(r, UnknownSubscription, "the tenant has no subscription %q", op.Subscription)
-	}
-	s := &subs[i]
-	r.SKU = s.SKU
-	prod, ok := p.product(&r)
+	subs, s, prod, ok := p.subscriptionOp(&r, op)
 	if !ok {
 		return r
 	}
-	r.Before = p.figures(s.SKU)
 	switch {
 	case s.Source == SourcePartner || s.Source == SourceVolume || s.Source == SourcePrepaid:
 		code, detail := removeRefusal(s)
@@ -781,17 +774,10 @@ func renewTerm(s *Subscription, start, at time.Time) {
 // autorenew switches a subscription's auto-renew.
 func (p *planner) autorenew(op Op) OpResult {
 	r := OpResult{Op: OpAutoRenew, Subscription: op.Subscription, AutoRenew: op.AutoRenew}
-	subs, i := p.findSub(op)
-	if i < 0 {
-		return refuse(r, UnknownSubscription, "the tenant has no subscription %q", op.Subscription)
-	}
-	s := &subs[i]
-	r.SKU = s.SKU
-	prod, ok := p.product(&r)
+	subs, s, prod, ok := p.subscriptionOp(&r, op)
 	if !ok {
 		return r
 	}
-	r.Before = p.figures(s.SKU)
 	r.After = r.Before
 	switch {
 	case s.Source == SourcePartner || s.Source == SourceVolume || s.Source == SourcePrepaid:
@@ -823,6 +809,25 @@ func onOff(b bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// subscriptionOp finds the subscription an operation names, and its
+// product, and fills the result's figures before the change; ok is false
+// when the result is already a refusal.
+func (p *planner) subscriptionOp(r *OpResult, op Op) ([]Subscription, *Subscription, *Product, bool) {
+	subs, i := p.findSub(op)
+	if i < 0 {
+		*r = refuse(*r, UnknownSubscription, "the tenant has no subscription %q", op.Subscription)
+		return nil, nil, nil, false
+	}
+	s := &subs[i]
+	r.SKU = s.SKU
+	prod, ok := p.product(r)
+	if !ok {
+		return nil, nil, nil, false
+	}
+	r.Before = p.figures(s.SKU)
+	return subs, s, prod, true
 }
 
 // findSub finds a subscription by id among the loaded products.

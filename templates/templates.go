@@ -141,12 +141,7 @@ func (r *Renderer) funcs() template.FuncMap {
 		"statusLine": func(s ledger.Status) string {
 			return statusLabel[s]
 		},
-		"outcome": func(o string) string {
-			if l, ok := outcomeLabel[o]; ok {
-				return l
-			}
-			return o
-		},
+		"outcome":       OutcomeLabel,
 		"requestErrors": RequestErrors,
 		"countOutcome": func(us []ledger.UserOutcome, o string) int {
 			n := 0
@@ -214,6 +209,14 @@ var outcomeFr = map[string]string{
 	ledger.OutcomeScheduled: "programmé",
 	ledger.OutcomeNotRun:    "non appliqué",
 	ledger.OutcomePending:   "en attente de validation",
+}
+
+// OutcomeLabel is the English label of an operation's outcome.
+func OutcomeLabel(o string) string {
+	if l, ok := outcomeLabel[o]; ok {
+		return l
+	}
+	return o
 }
 
 var outcomeLabel = map[string]string{

@@ -35,13 +35,9 @@ func (e *env) bench(ctx context.Context, args []string) int {
 		fmt.Fprintln(e.stderr, "licensedesk bench ledger: --clients must be 1..10000 and --duration up to 1h")
 		return exitUsage
 	}
-	cfg, err := e.config(*cfgPath)
-	if err != nil {
-		return e.fail(&configError{err})
-	}
-	l, closer, err := e.openLedger(ctx, cfg)
-	if err != nil {
-		return e.fail(err)
+	_, l, closer, code := e.configuredLedger(ctx, *cfgPath)
+	if closer == nil {
+		return code
 	}
 	defer closer()
 	rep, err := ledger.RunLoad(ctx, l, *clients, *dur, 0)

@@ -40,13 +40,9 @@ func (e *env) benchSlack(ctx context.Context, args []string) int {
 		fmt.Fprintln(e.stderr, "licensedesk bench slack: --clients 1..2000, --rounds 1..10000")
 		return exitUsage
 	}
-	cfg, err := e.config(*cfgPath)
-	if err != nil {
-		return e.fail(&configError{err})
-	}
-	l, closer, err := e.openLedger(ctx, cfg)
-	if err != nil {
-		return e.fail(err)
+	_, l, closer, code := e.configuredLedger(ctx, *cfgPath)
+	if closer == nil {
+		return code
 	}
 	defer closer()
 	stub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

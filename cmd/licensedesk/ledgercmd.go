@@ -46,13 +46,9 @@ func (e *env) ledgerCmd(ctx context.Context, args []string) int {
 		fmt.Fprintf(e.stderr, "licensedesk ledger: unknown subcommand %q\n%s", sub, ledgerUsage)
 		return exitUsage
 	}
-	cfg, err := e.config(*cfgPath)
-	if err != nil {
-		return e.fail(&configError{err})
-	}
-	l, closer, err := e.openLedger(ctx, cfg)
-	if err != nil {
-		return e.fail(err)
+	_, l, closer, code := e.configuredLedger(ctx, *cfgPath)
+	if closer == nil {
+		return code
 	}
 	defer closer()
 

@@ -128,6 +128,21 @@ func (e *env) openLedger(ctx context.Context, cfg *Config) (*ledger.Ledger, func
 	return e.ledgerOn(ctx, rdb, func() { rdb.Close() })
 }
 
+// configuredLedger loads the configuration and opens the store it names:
+// what every one-shot command starts with. On failure it returns the exit
+// code, having said why.
+func (e *env) configuredLedger(ctx context.Context, cfgPath string) (*Config, *ledger.Ledger, func(), int) {
+	cfg, err := e.config(cfgPath)
+	if err != nil {
+		return nil, nil, nil, e.fail(&configError{err})
+	}
+	l, closer, err := e.openLedger(ctx, cfg)
+	if err != nil {
+		return nil, nil, nil, e.fail(err)
+	}
+	return cfg, l, closer, exitOK
+}
+
 func (e *env) ledgerOn(ctx context.Context, rdb redis.UniversalClient, closer func()) (*ledger.Ledger, func(), error) {
 	l := ledger.New(rdb, nil, ledger.SystemClock{}, e.log)
 	if err := l.Refresh(ctx); err != nil {
@@ -183,13 +198,9 @@ func (e *env) exec(ctx context.Context, args []string) int {
 		fmt.Fprintln(e.stderr, `licensedesk exec: give the command text, e.g. licensedesk exec "show contoso"`)
 		return exitUsage
 	}
-	cfg, err := e.config(*cfgPath)
-	if err != nil {
-		return e.fail(&configError{err})
-	}
-	l, closer, err := e.openLedger(ctx, cfg)
-	if err != nil {
-		return e.fail(err)
+	_, l, closer, code := e.configuredLedger(ctx, *cfgPath)
+	if closer == nil {
+		return code
 	}
 	defer closer()
 	desk, err := bot.NewDesk(l)

@@ -3,6 +3,7 @@ package decode_test
 import (
 	"encoding/json"
 	"errors"
+	"github.com/licensedesk/licensedesk/internal/corpora"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,33 +17,6 @@ import (
 
 // The third-party corpora live beside the repository (../shared/corpora,
 // see its README.md); they are read in place, never copied.
-
-func corporaDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("LICENSEDESK_CORPORA")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		root := wd
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				t.Skipf("corpora not found: no go.mod above %s: skipping third-party corpus test", wd)
-			}
-			root = parent
-		}
-		dir = filepath.Join(root, "..", "shared", "corpora")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpora not found at %s: skipping third-party corpus test", dir)
-	}
-	return dir
-}
 
 func parseFile(t *testing.T, path string) (*decode.Message, error) {
 	t.Helper()
@@ -110,7 +84,7 @@ func (c *tally) check(t *testing.T, ok bool, format string, args ...any) {
 }
 
 func TestCorpusEveryMIMEFileParsesWithoutPanic(t *testing.T) {
-	root := filepath.Join(corporaDir(t), "2_mime")
+	root := filepath.Join(corpora.Dir(t), "2_mime")
 	var files, ok, tooLarge, malformed int
 	var refused []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -157,7 +131,7 @@ func TestCorpusEveryMIMEFileParsesWithoutPanic(t *testing.T) {
 }
 
 func TestCorpusMnakoLettersDecodesEveryVariantToTheSameText(t *testing.T) {
-	dir := filepath.Join(corporaDir(t), "2_mime", "mnako-letters")
+	dir := filepath.Join(corpora.Dir(t), "2_mime", "mnako-letters")
 	var exp struct {
 		Cases []struct {
 			Fixture        string  `json:"fixture"`
@@ -250,7 +224,7 @@ func compareAs(how, s string) string {
 }
 
 func TestCorpusImapToolsSubjectsAddressesAndText(t *testing.T) {
-	dir := filepath.Join(corporaDir(t), "2_mime", "ikvk-imap_tools")
+	dir := filepath.Join(corpora.Dir(t), "2_mime", "ikvk-imap_tools")
 	type addr = jsonAddr
 	var exp struct {
 		Cases []struct {
@@ -376,7 +350,7 @@ func sameEmails(got []decode.Address, want []jsonAddr) bool {
 }
 
 func TestCorpusNodemailerTextAndSubjects(t *testing.T) {
-	dir := filepath.Join(corporaDir(t), "2_mime", "nodemailer-mailparser")
+	dir := filepath.Join(corpora.Dir(t), "2_mime", "nodemailer-mailparser")
 	var c tally
 	for _, tc := range []struct {
 		fixture string
@@ -421,7 +395,7 @@ var enmimeDeviations = map[string]deviation{
 }
 
 func TestCorpusEnmimeTextHTMLAndHeaders(t *testing.T) {
-	dir := filepath.Join(corporaDir(t), "2_mime", "jhillyerd-enmime")
+	dir := filepath.Join(corpora.Dir(t), "2_mime", "jhillyerd-enmime")
 	var exp struct {
 		Cases []map[string]any `json:"cases"`
 	}
@@ -514,7 +488,7 @@ func joinAnySep(v any, sep string) string {
 }
 
 func TestCorpusFlankerAndCPythonFixtures(t *testing.T) {
-	mime := filepath.Join(corporaDir(t), "2_mime")
+	mime := filepath.Join(corpora.Dir(t), "2_mime")
 	var c tally
 	for _, tc := range []struct {
 		fixture string
@@ -571,7 +545,7 @@ var zbatesonDeviations = map[string]string{
 }
 
 func TestCorpusZbatesonEncodedHeaders(t *testing.T) {
-	dir := filepath.Join(corporaDir(t), "2_mime", "zbateson-mail-mime-parser")
+	dir := filepath.Join(corpora.Dir(t), "2_mime", "zbateson-mail-mime-parser")
 	var exp struct {
 		HeaderCases []struct {
 			File         string            `json:"file"`
@@ -636,7 +610,7 @@ func TestCorpusZbatesonEncodedHeaders(t *testing.T) {
 }
 
 func TestCorpusTalonHTMLRepliesRenderTheReply(t *testing.T) {
-	dir := filepath.Join(corporaDir(t), "1_reply_parsing", "mailgun-talon")
+	dir := filepath.Join(corpora.Dir(t), "1_reply_parsing", "mailgun-talon")
 	var exp struct {
 		HTMLReplies []struct {
 			Fixture string `json:"fixture"`
@@ -683,7 +657,7 @@ func contractText(s string) string {
 }
 
 func TestCorpusStalwartSubjectsAndText(t *testing.T) {
-	dir := filepath.Join(corporaDir(t), "2_mime", "stalwartlabs-mail-parser", "eml")
+	dir := filepath.Join(corpora.Dir(t), "2_mime", "stalwartlabs-mail-parser", "eml")
 	files, err := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no stalwart expectations under %s: %v", dir, err)

@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
+	"github.com/licensedesk/licensedesk/internal/corpora"
 	"mime"
 	"net/mail"
 	"net/textproto"
@@ -18,41 +18,6 @@ import (
 // corpusOwnAddress is the desk address used against the corpus; no corpus
 // message comes from it.
 const corpusOwnAddress = "licences@desk.example"
-
-// corporaDir finds the shared third-party corpora: $LICENSEDESK_CORPORA, or
-// ../shared/corpora next to the module root.
-func corporaDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("LICENSEDESK_CORPORA")
-	if dir == "" {
-		root, err := moduleRoot()
-		if err != nil {
-			t.Skipf("corpora not found (%v): skipping third-party corpus test", err)
-		}
-		dir = filepath.Join(root, "..", "shared", "corpora")
-	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		t.Skipf("corpora not found at %s: skipping third-party corpus test", dir)
-	}
-	return dir
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
 
 // corpusMessage is what Automated needs from one corpus file.
 type corpusMessage struct {
@@ -262,7 +227,7 @@ func classifyCorpus(t *testing.T, corpora string, labels corpusLabels, mutate fu
 }
 
 func TestCorpusEveryMachineMessageIsIgnoredAndNoHumanOne(t *testing.T) {
-	corpora := corporaDir(t)
+	corpora := corpora.Dir(t)
 	r := classifyCorpus(t, corpora, loadCorpusLabels(t, corpora), nil)
 	t.Logf("corpus: %d machine messages, %d ignored, %d missed (%.2f%%); %d human messages, %d wrongly ignored; %d parse failures",
 		r.machine, r.caught, len(r.misses), 100*float64(r.caught)/float64(max(r.machine, 1)),
@@ -307,7 +272,7 @@ func TestCorpusEveryMachineMessageIsIgnoredAndNoHumanOne(t *testing.T) {
 // nearly everything, and the From-based ones too when From is a plain
 // address: this measures the defence in depth.
 func TestCorpusMachineMessagesAreIgnoredWithoutEnvelopeClues(t *testing.T) {
-	corpora := corporaDir(t)
+	corpora := corpora.Dir(t)
 	labels := loadCorpusLabels(t, corpora)
 	tests := []struct {
 		name      string
@@ -337,7 +302,7 @@ func TestCorpusMachineMessagesAreIgnoredWithoutEnvelopeClues(t *testing.T) {
 // The hard negatives for header-only detection each need a specific rule;
 // pin which one, so a rule change that loses one is seen.
 func TestCorpusHardNegativesAreIgnoredForTheRightReason(t *testing.T) {
-	corpora := corporaDir(t)
+	corpora := corpora.Dir(t)
 	rjbs := "4_autoreply_bounce/rjbs-Mail-DeliveryStatus-BounceParser/corpus/"
 	bsd := "4_autoreply_bounce/sisimai-set-of-emails/maildir/bsd/"
 	tests := []struct {

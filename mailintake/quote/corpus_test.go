@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/licensedesk/licensedesk/internal/corpora"
 	"io"
 	"os"
 	"path/filepath"
@@ -26,44 +27,9 @@ import (
 // quotes, talon keeps signatures), so each folder asserts a minimum pass rate
 // and logs every failing case.
 
-// corporaDir finds the shared third-party corpora: $LICENSEDESK_CORPORA, or
-// ../shared/corpora next to the module root.
-func corporaDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("LICENSEDESK_CORPORA")
-	if dir == "" {
-		root, err := moduleRoot()
-		if err != nil {
-			tb.Skipf("corpora not found (%v): skipping third-party corpus test", err)
-		}
-		dir = filepath.Join(root, "..", "shared", "corpora")
-	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		tb.Skipf("corpora not found at %s: skipping third-party corpus test", dir)
-	}
-	return dir
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 func replyCorpus(tb testing.TB, folder string) string {
 	tb.Helper()
-	return filepath.Join(corporaDir(tb), "1_reply_parsing", folder)
+	return filepath.Join(corpora.Dir(tb), "1_reply_parsing", folder)
 }
 
 func readFile(tb testing.TB, path string) string {

@@ -1,7 +1,7 @@
 package reader
 
 import (
-	"errors"
+	"github.com/licensedesk/licensedesk/internal/corpora"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,47 +11,12 @@ import (
 	"github.com/licensedesk/licensedesk/ledger"
 )
 
-// corporaDir finds the shared third-party corpora: $LICENSEDESK_CORPORA, or
-// ../shared/corpora next to the module root.
-func corporaDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("LICENSEDESK_CORPORA")
-	if dir == "" {
-		root, err := moduleRoot()
-		if err != nil {
-			t.Skipf("corpora not found (%v): skipping third-party corpus test", err)
-		}
-		dir = filepath.Join(root, "..", "shared", "corpora")
-	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		t.Skipf("corpora not found at %s: skipping third-party corpus test", dir)
-	}
-	return dir
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // The reply-parsing corpora hold hundreds of real replies, in English,
 // French and other languages, none of them a licence request. The reader
 // must not find an operation in any of them: a false operation would change
 // a customer's licences.
 func TestCorpusRealRepliesYieldNoOperation(t *testing.T) {
-	dir := filepath.Join(corporaDir(t), "1_reply_parsing")
+	dir := filepath.Join(corpora.Dir(t), "1_reply_parsing")
 	files, questions := 0, 0
 	err := filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
 		if err != nil || de.IsDir() || !strings.HasSuffix(path, ".txt") {
