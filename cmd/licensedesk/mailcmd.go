@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/mailintake"
+	"github.com/licensedesk/licensedesk/mailintake/sender"
 )
 
 const mailUsage = `Usage:
@@ -27,6 +29,7 @@ type mailOutput struct {
 	Reply      string            `json:"reply"`
 	Understood []ledger.Op       `json:"understood,omitempty"`
 	Reason     string            `json:"reason,omitempty"`
+	Sent       bool              `json:"sent"`
 }
 
 func (e *env) mail(ctx context.Context, args []string) int {
@@ -76,10 +79,20 @@ func (e *env) mail(ctx context.Context, args []string) int {
 	if out.Reply != nil {
 		reply = string(out.Reply.Raw)
 	}
+	sent := false
+	if cfg.SMTPURL != "" && !*dry && out.Reply != nil {
+		// The reply was queued in the outbox with the request; deliver it
+		// through the same sender serve uses, so it is acknowledged there
+		// and never sent twice.
+		if err := e.drainOutbox(ctx, cfg, l, intake, out.Tenant); err != nil {
+			return e.fail(err)
+		}
+		sent = true
+	}
 	if *asJSON {
 		res := out.Result
 		o := mailOutput{RequestID: out.RequestID, Status: out.Status, Tenant: out.Tenant, Ops: res.Ops, Errors: res.Errors,
-			Reply: reply, Understood: res.Understood, Reason: out.Reason}
+			Reply: reply, Understood: res.Understood, Reason: out.Reason, Sent: sent}
 		if o.Ops == nil {
 			o.Ops = []ledger.OpResult{}
 		}
@@ -104,6 +117,9 @@ func (e *env) mail(ctx context.Context, args []string) int {
 		if reply == "" {
 			fmt.Fprintln(e.stdout, "(no reply)")
 		} else {
+			if sent {
+				fmt.Fprintln(e.stdout, "(reply sent)")
+			}
 			fmt.Fprintf(e.stdout, "\n%s", reply)
 		}
 	}
@@ -112,4 +128,35 @@ func (e *env) mail(ctx context.Context, args []string) int {
 		return exitRefused
 	}
 	return exitOK
+}
+
+// drainOutbox runs the SMTP sender until the outbox that holds the reply
+// is empty (or a minute passed).
+func (e *env) drainOutbox(ctx context.Context, cfg *Config, l *ledger.Ledger, in *mailintake.Intake, tenant string) error {
+	s, err := sender.New(sender.Config{URL: cfg.SMTPURL}, l, in, e.log, sender.NopStats{})
+	if err != nil {
+		return err
+	}
+	key := ledger.KeyGlobalOutbox
+	if tenant != "" {
+		key = ledger.OutboxKey(tenant)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	for {
+		n, err := l.Redis().XLen(ctx, key).Result()
+		if err == nil && n == 0 {
+			cancel()
+			<-done
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			<-done
+			return fmt.Errorf("the reply is queued but could not be sent within a minute; serve will send it")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
+
 	"bytes"
 	"encoding/json"
+	"github.com/licensedesk/licensedesk/ledger"
+	"github.com/redis/go-redis/v9"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -285,5 +289,29 @@ func TestBenchSlackJSON(t *testing.T) {
 	}
 	if r := runBinary(t, env, "", "ledger", "check"); r.code != 0 {
 		t.Errorf("bench slack changed the ledger:\n%s", r.stdout)
+	}
+}
+
+func TestMailIngestSendsTheReplyWhenSMTPIsConfigured(t *testing.T) {
+	sink := newSMTPSink(t)
+	env := append(seededStore(t), "LICENSEDESK_FROM=licences@desk.example", "LICENSEDESK_SMTP_URL=smtp://"+sink.addr)
+	msg := "From: buyer@fabrikam.com\r\nTo: licences@desk.example\r\nSubject: Seats\r\nMessage-ID: <send-1@fabrikam.com>\r\n\r\nPlease add 2 Office 365 E1 licences.\r\n"
+	r := runBinary(t, env, msg, "mail", "ingest", "--json", "-")
+	if r.code != 0 || !strings.Contains(r.stdout, `"sent": true`) {
+		t.Fatalf("%d %s %s", r.code, r.stdout, r.stderr)
+	}
+	got := sink.byInReplyTo()["send-1@fabrikam.com"]
+	if len(got) != 1 || got[0].Header.Get("Content-Language") != "en" {
+		t.Fatalf("replies %d", len(got))
+	}
+	// The outbox is empty: serve will not send it again.
+	opt, err := redis.ParseURL(strings.TrimPrefix(env[0], "LICENSEDESK_REDIS_URL="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	if n, err := rdb.XLen(context.Background(), ledger.OutboxKey("fabrikam")).Result(); err != nil || n != 0 {
+		t.Errorf("outbox holds %d entries (%v) after the reply was sent", n, err)
 	}
 }
