@@ -122,6 +122,7 @@ type desk struct {
 	http     string
 	log      *bytes.Buffer
 	imap     *testdovecot.Server
+	redis    *testredis.Server
 	smtp     *smtpSink
 	secret   string
 	storeEnv []string
@@ -129,10 +130,10 @@ type desk struct {
 
 func startDesk(t testing.TB) *desk {
 	t.Helper()
-	redisSrv := testredis.Start(t)
+	redisSrv := testredis.StartDurable(t)
 	imapSrv := testdovecot.Start(t)
 	sink := newSMTPSink(t)
-	d := &desk{t: t, imap: imapSrv, smtp: sink, secret: "e2e-signing-secret", http: freeAddr(t)}
+	d := &desk{t: t, imap: imapSrv, smtp: sink, redis: redisSrv, secret: "e2e-signing-secret", http: freeAddr(t)}
 	d.storeEnv = []string{"LICENSEDESK_REDIS_URL=" + redisSrv.URL()}
 	// A seed with 200 contacts, so that a burst stays under the reply limit
 	// of one sender (SPEC §4.4) while testing the pipeline's throughput.
@@ -288,14 +289,25 @@ func TestServeEndToEnd(t *testing.T) {
 		before := d.total("EXCHANGESTANDARD")
 		const n = 200
 		ids := make([]string, n)
+		appended := make(chan struct{})
 		for i := 0; i < n; i++ {
 			ids[i] = fmt.Sprintf("burst-%03d@contoso.com", i)
-			d.imap.Append(t, "INBOX", customerMail(fmt.Sprintf("c%03d@contoso.com", i), ids[i], "Licence",
-				"Bonjour, merci d'ajouter 1 licence Exchange Online Plan 1. Merci !"))
 		}
+		go func() {
+			defer close(appended)
+			c := d.imap.Client(t) // one connection: the burst arrives as fast as Dovecot takes it
+			for i := 0; i < n; i++ {
+				if err := testdovecot.AppendTo(c, "INBOX", customerMail(fmt.Sprintf("c%03d@contoso.com", i), ids[i], "Licence",
+					"Bonjour, merci d'ajouter 1 licence Exchange Online Plan 1. Merci !")); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
 		waitFor(t, 60*time.Second, "a quarter of the replies", func() bool { return len(d.smtp.byInReplyTo()) >= 1+n/4 })
-		d.kill()
+		d.kill() // in the middle of the burst: mail is still arriving
 		t.Logf("SIGKILL with %d of %d mails answered", len(d.smtp.byInReplyTo())-1, n)
+		<-appended
 		d.start()
 		waitFor(t, 120*time.Second, "every reply", func() bool {
 			got := d.smtp.byInReplyTo()
@@ -345,6 +357,27 @@ func TestServeEndToEnd(t *testing.T) {
 		waitFor(t, 90*time.Second, "the reply after SMTP came back", func() bool {
 			return len(d.smtp.byInReplyTo()["smtp-down@contoso.com"]) == 1
 		})
+	})
+
+	t.Run("a Redis restart is survived: the mail waits, then is applied once", func(t *testing.T) {
+		before := d.total("EXCHANGESTANDARD")
+		d.redis.Stop()
+		d.imap.Append(t, "INBOX", customerMail("it@contoso.com", "redis-down@contoso.com", "Licences",
+			"Please add 1 Exchange Online Plan 1 licence."))
+		time.Sleep(3 * time.Second) // fetched meanwhile; the pipeline cannot reach the store
+		if got := len(d.smtp.byInReplyTo()["redis-down@contoso.com"]); got != 0 {
+			t.Fatalf("answered while Redis was down: %d", got)
+		}
+		d.redis.Restart(t)
+		waitFor(t, 90*time.Second, "the reply after Redis came back", func() bool {
+			return len(d.smtp.byInReplyTo()["redis-down@contoso.com"]) == 1
+		})
+		if after := d.total("EXCHANGESTANDARD"); after != before+1 {
+			t.Errorf("EXCHANGESTANDARD went %d → %d across the restart, want +1", before, after)
+		}
+		if r := runBinary(t, d.storeEnv, "", "ledger", "check"); r.code != 0 {
+			t.Errorf("ledger check after the Redis restart:\n%s", r.stdout)
+		}
 	})
 
 	if t.Failed() {

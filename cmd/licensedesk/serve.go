@@ -76,7 +76,14 @@ func newService(cfg *Config, l *ledger.Ledger, log *slog.Logger, smtpDial func(c
 		}
 	}
 	if cfg.SMTPURL != "" {
-		s.sender, err = sender.New(sender.Config{URL: cfg.SMTPURL, Dial: smtpDial}, l, s.intake, log, rm)
+		// A stable consumer name: after a crash, the restarted sender takes
+		// up the replies it had read at once, instead of waiting for another
+		// consumer's claim (replicas on other hosts still claim them).
+		host, herr := os.Hostname()
+		if herr != nil || host == "" {
+			host = "licensedesk"
+		}
+		s.sender, err = sender.New(sender.Config{URL: cfg.SMTPURL, Dial: smtpDial, Consumer: host}, l, s.intake, log, rm)
 		if err != nil {
 			return nil, err
 		}

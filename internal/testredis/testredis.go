@@ -20,9 +20,11 @@ import (
 
 // Server is a running redis-server.
 type Server struct {
-	Addr string
-	cmd  *exec.Cmd
-	dir  string
+	Addr  string
+	cmd   *exec.Cmd
+	dir   string
+	bin   string
+	extra []string
 }
 
 // Start runs a redis-server for the test. It fails the test, with the
@@ -95,14 +97,75 @@ func startWith(tb testing.TB, bin string, extra ...string) (*Server, error) {
 		_ = cmd.Wait()
 		return nil, fmt.Errorf("redis-server did not start within 10s")
 	}
-	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, dir: dir}
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, dir: dir, bin: bin, extra: extra}
 	tb.Cleanup(s.Stop)
 	return s, nil
 }
 
+// StartDurable runs a redis-server that writes every change to its
+// append-only file, so that Restart keeps the data, as a production
+// server would.
+func StartDurable(tb testing.TB) *Server {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		tb.Fatalf("testredis: redis-server not found (apt-get install -y redis-server): %v", err)
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		if s, err := startWith(tb, bin, "--appendonly", "yes", "--appendfsync", "always"); err == nil {
+			return s
+		}
+	}
+	tb.Fatalf("testredis: durable server did not start")
+	return nil
+}
+
+// Restart stops the server and starts it again on the same port and data
+// directory.
+func (s *Server) Restart(tb testing.TB) {
+	tb.Helper()
+	s.Stop()
+	_, port, _ := net.SplitHostPort(s.Addr)
+	args := []string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", s.dir, "--logfile", "", "--daemonize", "no", "--protected-mode", "yes"}
+	args = append(args, s.extra...)
+	var lastErr error
+	for attempt := 0; attempt < 50; attempt++ { // the port may linger a moment
+		cmd := exec.Command(s.bin, args...)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		cmd.Stderr = cmd.Stdout
+		if err := cmd.Start(); err != nil {
+			tb.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		ready := false
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "Ready to accept connections") {
+				ready = true
+				break
+			}
+		}
+		if ready {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			s.cmd = cmd
+			return
+		}
+		_ = cmd.Wait()
+		lastErr = fmt.Errorf("redis-server did not restart on %s", s.Addr)
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.Fatalf("testredis: %v", lastErr)
+}
+
 // Stop kills the server.
 func (s *Server) Stop() {
-	if s.cmd.Process != nil {
+	if s.cmd != nil && s.cmd.Process != nil && s.cmd.ProcessState == nil {
 		_ = s.cmd.Process.Kill()
 		_ = s.cmd.Wait()
 	}
