@@ -470,7 +470,6 @@ func (l *Ledger) auditGlobal(ctx context.Context, req *Request, res *Result) {
 		return
 	}
 	if len(b) > 64<<10 {
-		b = b[:0]
 		b, _ = json.Marshal(AuditRecord{Kind: "request", Result: res, At: res.At})
 	}
 	err = l.rdb.XAdd(ctx, &redis.XAddArgs{Stream: keyAudit, MaxLen: 100000, Approx: true,

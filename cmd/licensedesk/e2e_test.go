@@ -117,7 +117,6 @@ func (r *sinkRecorder) Logout() error { return nil }
 type desk struct {
 	t        testing.TB
 	env      []string
-	args     []string
 	cmd      *exec.Cmd
 	http     string
 	log      *bytes.Buffer
