@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,17 +15,8 @@ func newDesk(t *testing.T) *bot.Desk {
 	t.Helper()
 	rdb := testredis.New(t)
 	l := ledger.New(rdb, nil, ledger.NewManualClock(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)), nil)
-	f, err := os.Open("../ledger/testdata/seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	seed, err := ledger.ParseSeed(f, l.Catalog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Import(context.Background(), seed); err != nil {
-		t.Fatal(err)
+	if err := l.ImportFile(context.Background(), "../ledger/testdata/seed.yaml"); err != nil {
+		t.Fatalf("seed: %v", err)
 	}
 	d, err := bot.NewDesk(l)
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,17 +38,8 @@ func seededDesk(tb testing.TB) *bot.Desk {
 	tb.Helper()
 	rdb := testredis.New(tb)
 	l := ledger.New(rdb, nil, ledger.NewManualClock(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)), nil)
-	f, err := os.Open("../ledger/testdata/seed.yaml")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	seed, err := ledger.ParseSeed(f, l.Catalog())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := l.Import(context.Background(), seed); err != nil {
-		tb.Fatal(err)
+	if err := l.ImportFile(context.Background(), "../ledger/testdata/seed.yaml"); err != nil {
+		tb.Fatalf("seed: %v", err)
 	}
 	d, err := bot.NewDesk(l)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -36,17 +35,8 @@ func seeded(t *testing.T, rdb redis.UniversalClient) (*ledger.Ledger, *ledger.Ma
 	t.Helper()
 	clock := ledger.NewManualClock(testNow)
 	l := ledger.New(rdb, nil, clock, nil)
-	f, err := os.Open("testdata/seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	seed, err := ledger.ParseSeed(f, l.Catalog())
-	if err != nil {
+	if err := l.ImportFile(context.Background(), "testdata/seed.yaml"); err != nil {
 		t.Fatalf("seed: %v", err)
-	}
-	if err := l.Import(context.Background(), seed); err != nil {
-		t.Fatalf("import: %v", err)
 	}
 	return l, clock, rdb
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -310,6 +311,20 @@ func validDomain(d string) bool {
 		}
 	}
 	return true
+}
+
+// ImportFile parses a seed file and imports it.
+func (l *Ledger) ImportFile(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("ledger: seed: %w", err)
+	}
+	defer f.Close()
+	seed, err := ParseSeed(f, l.Catalog())
+	if err != nil {
+		return err
+	}
+	return l.Import(ctx, seed)
 }
 
 // seedChunk is how many users one import audit record holds.

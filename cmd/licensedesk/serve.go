@@ -197,7 +197,7 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		return e.fail(err)
 	}
 	if *seedPath != "" {
-		if err := importFile(ctx, l, *seedPath); err != nil {
+		if err := l.ImportFile(ctx, *seedPath); err != nil {
 			return e.fail(&configError{err})
 		}
 		e.log.Info("seed imported", "file", *seedPath)
@@ -235,19 +235,6 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	stopRun()
 	wg.Wait()
 	return code
-}
-
-func importFile(ctx context.Context, l *ledger.Ledger, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	seed, err := ledger.ParseSeed(f, l.Catalog())
-	if err != nil {
-		return err
-	}
-	return l.Import(ctx, seed)
 }
 
 // loop runs step every interval until ctx ends. A failing step is retried

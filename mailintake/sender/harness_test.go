@@ -17,7 +17,6 @@ import (
 	"math/big"
 	"net"
 	"net/mail"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -442,17 +441,8 @@ func newEnv(t *testing.T, opts ...serverOpt) *env {
 	t.Helper()
 	rdb := testredis.New(t)
 	l := ledger.New(rdb, nil, ledger.NewManualClock(testNow), nil)
-	f, err := os.Open("../../ledger/testdata/seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	seed, err := ledger.ParseSeed(f, l.Catalog())
-	if err != nil {
+	if err := l.ImportFile(context.Background(), "../../ledger/testdata/seed.yaml"); err != nil {
 		t.Fatalf("seed: %v", err)
-	}
-	if err := l.Import(context.Background(), seed); err != nil {
-		t.Fatalf("import: %v", err)
 	}
 	e := &env{t: t, rdb: rdb, l: l, mail: newMailServer(t, opts...), stats: &counts{}, comp: &fakeComposer{},
 		logs: &syncBuffer{}}
