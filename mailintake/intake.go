@@ -317,7 +317,6 @@ func (in *Intake) followUp(ctx context.Context, req ledger.Request, id, lang str
 	if tenant == "" {
 		reason = "follow-up of an unknown request " + id
 	}
-	req.Undoes = "" // not an undo: the link is in the text
 	req.Text = truncate("["+id+"] "+req.Text, 4000)
 	out, err := in.record(ctx, req, res, lang, false)
 	out.Status, out.Reason = ledger.StatusIgnored, reason
@@ -410,22 +409,8 @@ func firstLine(s string) string {
 	return s
 }
 
-// frenchMarkers are words and letters that French mail has and English
-// mail does not.
-var frenchMarkers = []string{"bonjour", "merci", "cordialement", "licence", "ajouter", "retirer", "nous ", "vous ",
-	" pour ", " les ", " des ", " une ", "è", "é", "à", "ç", "ê"}
-
-// detectLanguage guesses fr or en for a message with no tenant to ask.
+// detectLanguage is the reader's language of a message with no tenant to
+// ask: the same detector as for every other message.
 func detectLanguage(subject, body string) string {
-	text := " " + strings.ToLower(truncate(subject+"\n"+body, 4000)) + " "
-	n := 0
-	for _, m := range frenchMarkers {
-		if strings.Contains(text, m) {
-			n++
-		}
-	}
-	if n >= 2 {
-		return "fr"
-	}
-	return "en"
+	return reader.Read(subject, body, nil, reader.Options{}).Language
 }
