@@ -59,6 +59,9 @@ const (
 	DataKept                   Code = "DataKept"
 	InvalidRequest             Code = "InvalidRequest"
 	Rejected                   Code = "Rejected"
+	// NotHeld: the product named is not one the tenant holds, for a
+	// question about the tenant's own licences.
+	NotHeld Code = "NotHeld"
 )
 
 // Codes lists every code, for tests that each has its texts.
@@ -69,7 +72,7 @@ var Codes = []Code{NotAuthorized, UnknownTenant, UnknownProduct, AmbiguousProduc
 	InvalidUser, UsageLocationMissing, MutuallyExclusiveViolation, DependencyViolation, AlreadyAssigned,
 	NotAssigned, TooManyUsers, ForeignUser, NotRenewable, UnknownRequest, NotReversible,
 	UnauthorizedSender, SenderNotAuthenticated, MessageTooLarge, MalformedMessage, RateLimited,
-	RequestExpired, AlreadyDecided, Unchanged, DataKept, InvalidRequest, Rejected}
+	RequestExpired, AlreadyDecided, Unchanged, DataKept, InvalidRequest, Rejected, NotHeld}
 
 // Status is the outcome of a whole request (SPEC §6 JSON "status").
 type Status string
@@ -84,6 +87,9 @@ const (
 	StatusIgnored            Status = "ignored"
 	StatusDuplicate          Status = "duplicate"
 	StatusDryRun             Status = "dry_run"
+	// StatusAnswered: a question about the tenant's own licences, answered
+	// with the figures; nothing changes (SPEC §6).
+	StatusAnswered Status = "answered"
 )
 
 // Role is what a Slack admin or a customer contact may do.
@@ -255,6 +261,10 @@ const (
 	OpUnassign  OpKind = "unassign"
 	OpRenew     OpKind = "renew"
 	OpAutoRenew OpKind = "autorenew"
+	// OpSwitch moves users from one product (SKU) to another (To) in one
+	// step per user, buying what TO lacks and, with Return, returning what
+	// FROM frees (R-SWITCH).
+	OpSwitch OpKind = "switch"
 )
 
 // IsSeatOp reports whether the operation buys or returns seats or changes a
@@ -278,6 +288,9 @@ type Op struct {
 	AtRenewal    bool     `json:"at_renewal,omitempty"`   // remove --at-renewal
 	Create       bool     `json:"create,omitempty"`       // assign --create: create unknown users
 	AutoRenew    bool     `json:"auto_renew,omitempty"`   // autorenew on|off
+	To           string   `json:"to,omitempty"`           // switch: the product users move to
+	All          bool     `json:"all,omitempty"`          // switch --all: every holder of SKU
+	Return       bool     `json:"return,omitempty"`       // switch --return: return the freed seats
 }
 
 // Channel is where a request came from.
@@ -390,6 +403,17 @@ type OpResult struct {
 	// ScheduledFor is the renewal date of an --at-renewal reduction, or the
 	// new term end of a renewal.
 	ScheduledFor time.Time `json:"scheduled_for,omitzero"`
+	// Switch (R-SWITCH): the product moved to and its figures; Before and
+	// After are FROM's. Bought are seats bought on TO, Returned seats
+	// returned from FROM now, Scheduled seats of FROM scheduled to go at
+	// its renewal.
+	To        string   `json:"to,omitempty"`
+	ToBefore  *Figures `json:"to_before,omitempty"`
+	ToAfter   *Figures `json:"to_after,omitempty"`
+	ToCost    *float64 `json:"to_monthly_cost,omitempty"`
+	Bought    int      `json:"bought,omitempty"`
+	Returned  int      `json:"returned,omitempty"`
+	Scheduled int      `json:"scheduled,omitempty"`
 }
 
 // Error is a request-level refusal or question (SPEC §6 "errors").
