@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/licensedesk/licensedesk/internal/fault"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -95,14 +98,14 @@ func (l *Ledger) Pending(ctx context.Context) ([]PendingRequest, error) {
 		cmds[i] = pipe.HGetAll(ctx, keysFor(t).pending)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("ledger: pending: %w", err)
+		return nil, wrapf("ledger: pending: %w", err)
 	}
 	var out []PendingRequest
 	for _, c := range cmds {
 		for id, raw := range c.Val() {
 			var p PendingRequest
 			if err := json.Unmarshal([]byte(raw), &p); err != nil {
-				return nil, fmt.Errorf("ledger: pending %s: %w", id, err)
+				return nil, wrapf("ledger: pending %s: %w", id, err)
 			}
 			out = append(out, p)
 		}
@@ -120,10 +123,10 @@ func (l *Ledger) pendingRequest(ctx context.Context, tenant, id string) (Pending
 		return p, false, nil
 	}
 	if err != nil {
-		return p, false, fmt.Errorf("ledger: pending %s: %w", id, err)
+		return p, false, wrapf("ledger: pending %s: %w", id, err)
 	}
 	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		return p, false, fmt.Errorf("ledger: pending %s: %w", id, err)
+		return p, false, wrapf("ledger: pending %s: %w", id, err)
 	}
 	return p, true, nil
 }
@@ -159,8 +162,10 @@ func (l *Ledger) Decide(ctx context.Context, id string, by Requester, approve bo
 	if approve && now.After(p.Expires) {
 		dec.d.Approved, dec.expired = false, true
 	}
-	// A second click is answered from the first decision.
-	req.IdempotencyKey = "decide:" + id
+	// A second click is answered from the first decision: the decision's
+	// once key (R-IDEMPOTENT), not the message's key, which the pending
+	// record already used.
+	req.IdempotencyKey = ""
 	return l.apply(ctx, &req, l.Catalog(), dec)
 }
 
@@ -199,20 +204,20 @@ func (l *Ledger) alreadyDecided(ctx context.Context, req *Request) (Result, erro
 func (l *Ledger) expirePending(ctx context.Context, tenant string) (int, error) {
 	all, err := l.rdb.HGetAll(ctx, keysFor(tenant).pending).Result()
 	if err != nil {
-		return 0, fmt.Errorf("ledger: pending %s: %w", tenant, err)
+		return 0, wrapf("ledger: pending %s: %w", tenant, err)
 	}
 	now := l.clock.Now()
 	n := 0
 	for id, raw := range all {
 		var p PendingRequest
 		if err := json.Unmarshal([]byte(raw), &p); err != nil {
-			return n, fmt.Errorf("ledger: pending %s: %w", id, err)
+			return n, wrapf("ledger: pending %s: %w", id, err)
 		}
 		if now.Before(p.Expires) {
 			continue
 		}
 		req := p.Request
-		req.IdempotencyKey = "decide:" + id
+		req.IdempotencyKey = ""
 		if _, err := l.apply(ctx, &req, l.Catalog(), &decision{d: Decision{By: "sweep"}, expired: true}); err != nil {
 			return n, err
 		}
@@ -222,11 +227,12 @@ func (l *Ledger) expirePending(ctx context.Context, tenant string) (int, error) 
 }
 
 // Record writes the outcome of a request that changes nothing (a question
-// back to the customer, a refusal decided before the rules): its audit
-// record, its idempotency key and, for email, its reply in the outbox, in
-// one step (R-AUDIT, R-IDEMPOTENT); reply false records without a reply
-// (a follow-up to a confirmation, a sender over the reply limit). A second record with the same key
-// returns the first, marked duplicate.
+// back to the customer, a refusal decided before the rules, an answer): its
+// audit record, its idempotency key and, for email with reply set, its
+// reply in the outbox, in one step (R-AUDIT, R-IDEMPOTENT). A sender over
+// the reply limit of req.ReplyLimit gets no reply (SPEC §4.4). A second
+// record with the same key returns the first, marked duplicate. The result
+// carries the outbox entry it queued, if any.
 func (l *Ledger) Record(ctx context.Context, req Request, res Result, reply bool) (Result, error) {
 	now := l.clock.Now()
 	if req.ID == "" {
@@ -237,7 +243,7 @@ func (l *Ledger) Record(ctx context.Context, req Request, res Result, reply bool
 		res.Errors = []Error{}
 	}
 	if !ValidTenantID(req.Tenant) {
-		return res, fmt.Errorf("ledger: record: %q is not a tenant id", req.Tenant)
+		return res, fault.Permanent(fmt.Errorf("ledger: record: %q is not a tenant id", req.Tenant))
 	}
 	snap, dupID, err := readNeeds(ctx, l.rdb, &req, need{})
 	if err != nil {
@@ -249,12 +255,33 @@ func (l *Ledger) Record(ctx context.Context, req Request, res Result, reply bool
 	if snap == nil {
 		return Result{}, ErrUnknownTenant
 	}
+	email := req.Origin.Channel == ChannelEmail
+	if email {
+		res.Language = replyLanguage(&req, &snap.Tenant)
+	}
 	spec := commitSpec{snap: snap, req: &req, eff: &Effects{},
 		rec: &AuditRecord{Kind: "request", Request: &req, Result: &res, At: now}}
-	if reply && req.Origin.Channel == ChannelEmail {
-		if spec.outbox, err = json.Marshal(OutboxEntry{Kind: "result", RequestID: req.ID, Tenant: req.Tenant,
-			Language: snap.Tenant.Language, Origin: req.Origin, Result: res, At: now}); err != nil {
+	if req.DryRun {
+		if reply && email {
+			entry := newOutboxEntry("result", &req, res, now)
+			res.Outbox = &entry
+		}
+		return res, nil
+	}
+	if reply && email {
+		budget, err := l.replyBudget(ctx, &req, now)
+		if err != nil {
 			return Result{}, err
+		}
+		if budget.allows("result") {
+			entry := newOutboxEntry("result", &req, res, now)
+			if spec.outbox, err = json.Marshal(entry); err != nil {
+				return Result{}, err
+			}
+			spec.budget = budget.key
+			res.Outbox = &entry
+		} else {
+			res.ReplyLimited = true
 		}
 	}
 	outcome, detail, err := commit(ctx, l.cm, spec)
@@ -270,32 +297,59 @@ func (l *Ledger) Record(ctx context.Context, req Request, res Result, reply bool
 	return res, nil
 }
 
-// claimGlobalScript claims a message key and queues its reply in one step.
+// claimGlobalScript claims a message key and, within the sender's hourly
+// reply budget (SPEC §4.4), queues its reply, in one step. KEYS: the
+// message's claim, the desk-wide outbox, the sender's budget. ARGV: the
+// claim's TTL, the outbox entry or "", the reply limit (0: none).
+// Returns 0 for a message already claimed, 1 when claimed with its reply
+// queued (or none asked), 2 when claimed with the reply held back.
 var claimGlobalScript = redis.NewScript(`
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return 0 end
-if ARGV[2] ~= '' then redis.call('XADD', KEYS[2], '*', 'req', '', 'data', ARGV[2]) end
+if ARGV[2] == '' then return 1 end
+local limit = tonumber(ARGV[3])
+if limit > 0 and tonumber(redis.call('HGET', KEYS[3], 'n') or '0') >= limit then return 2 end
+redis.call('XADD', KEYS[2], '*', 'req', '', 'data', ARGV[2])
+redis.call('HINCRBY', KEYS[3], 'n', 1)
+redis.call('EXPIRE', KEYS[3], 7200)
 return 1
 `)
 
+// Claim is the outcome of ClaimGlobal.
+type Claim int
+
+const (
+	// ClaimedBefore: the message was claimed before; nothing was done.
+	ClaimedBefore Claim = iota
+	// Claimed: the message is claimed and its reply, if any, queued.
+	Claimed
+	// ClaimedReplyHeld: the message is claimed; the sender's reply limit
+	// held its reply back.
+	ClaimedReplyHeld
+)
+
 // ClaimGlobal records a message that belongs to no tenant (an unknown
-// sender) and, when entry is not nil, queues its reply in the desk-wide
-// outbox, in one step. It reports false for a message already claimed, so
-// such a message is answered once.
-func (l *Ledger) ClaimGlobal(ctx context.Context, key string, entry *OutboxEntry) (bool, error) {
+// sender) and, when entry is not nil and the sender is within limit
+// replies this hour (0: no limit), queues its reply in the desk-wide
+// outbox, in one step. A message already claimed is answered once only.
+func (l *Ledger) ClaimGlobal(ctx context.Context, key string, entry *OutboxEntry, limit int) (Claim, error) {
 	var box []byte
+	sender := ""
 	if entry != nil {
 		var err error
 		if box, err = json.Marshal(entry); err != nil {
-			return false, err
+			return ClaimedBefore, err
 		}
+		sender = entry.Origin.From
 	}
-	n, err := claimGlobalScript.Run(ctx, l.rdb, []string{"ld:{g}:seen:" + hashKey(key), KeyGlobalOutbox},
-		int(IdempotencyTTL/time.Second), box).Int()
+	budget := "ld:{g}:budget:" + hashKey(strings.ToLower(strings.TrimSpace(sender))) + ":" +
+		strconv.FormatInt(l.clock.Now().Truncate(time.Hour).Unix(), 10)
+	n, err := claimGlobalScript.Run(ctx, l.rdb, []string{"ld:{g}:seen:" + hashKey(key), KeyGlobalOutbox, budget},
+		int(IdempotencyTTL/time.Second), box, limit).Int()
 	if err != nil {
-		return false, fmt.Errorf("ledger: claim: %w", err)
+		return ClaimedBefore, wrapf("ledger: claim: %w", err)
 	}
 	if n == 1 && box != nil {
 		l.wake(ctx, "")
 	}
-	return n == 1, nil
+	return Claim(n), nil
 }

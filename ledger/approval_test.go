@@ -128,18 +128,35 @@ func TestApproveAppliesOnceAndRejectRecordsWhy(t *testing.T) {
 	mustCheck(t, l)
 }
 
-func TestApprovalReChecksTheRules(t *testing.T) {
+func TestApprovalReChecksTheRulesAndARefusalLeavesTheRequestPending(t *testing.T) {
 	l, _, _ := setup(t)
 	ctx := context.Background()
 	p, _ := l.Submit(ctx, emailed("it@contoso.com", remove(2, "SPB")))
 	// Meanwhile the two free seats are assigned: the removal no longer fits.
 	submit(t, l, operator, "contoso", assign("SPB", "dave@contoso.com", "bob@contoso.com"))
-	res, err := l.Decide(ctx, p.RequestID, slackAdmin("U0GLOBAL", ledger.RoleGlobal), true, "")
+	admin := slackAdmin("U0GLOBAL", ledger.RoleGlobal)
+	res, err := l.Decide(ctx, p.RequestID, admin, true, "")
 	if err != nil || res.Status != ledger.StatusRefused || res.Errors[0].Code != ledger.CountViolation {
 		t.Fatalf("approval should re-check the rules: %+v %v", res, err)
 	}
-	if list, _ := l.Pending(ctx); len(list) != 0 {
-		t.Errorf("a decided request stays pending")
+	// R-IDEMPOTENT: a rule that may pass later leaves the request pending,
+	// and the customer hears nothing of the attempt.
+	if list, _ := l.Pending(ctx); len(list) != 1 {
+		t.Fatalf("a request whose approval a rule refused is no longer pending: %+v", list)
+	}
+	before := len(outbox(t, l))
+	// The seats are freed again: the same approval now applies, once.
+	submit(t, l, operator, "contoso", unassign("SPB", "dave@contoso.com", "bob@contoso.com"))
+	res, err = l.Decide(ctx, p.RequestID, admin, true, "")
+	if err != nil || res.Status != ledger.StatusApplied || res.Decision == nil {
+		t.Fatalf("second approval: %+v %v", res, err)
+	}
+	if n := len(outbox(t, l)); n != before+1 {
+		t.Errorf("outbox grew by %d, want one decision reply", n-before)
+	}
+	again, err := l.Decide(ctx, p.RequestID, admin, true, "")
+	if err != nil || again.Errors[0].Code != ledger.AlreadyDecided {
+		t.Errorf("a third approval: %+v %v", again, err)
 	}
 	mustCheck(t, l)
 }
@@ -164,6 +181,70 @@ func TestPendingRequestsExpireAfterThirtyDays(t *testing.T) {
 	r, _ := l.Result(ctx, "contoso", p.RequestID)
 	if r.Status != ledger.StatusRejected || r.Errors[0].Code != ledger.RequestExpired {
 		t.Errorf("expired result: %+v", r)
+	}
+	mustCheck(t, l)
+}
+
+// SPEC §4.4: the reply limit holds back replies, never requests; a
+// duplicate never counts; a held request gets one notice an hour.
+func TestTheReplyLimitHoldsBackRepliesNeverRequests(t *testing.T) {
+	l, clock, _ := setup(t)
+	ctx := context.Background()
+	const limit = 3
+	mail := func(id string, ops ...ledger.Op) ledger.Request {
+		r := emailed("it@contoso.com", ops...)
+		r.Origin.MessageID, r.IdempotencyKey, r.ReplyLimit = id, "msgid:"+id, limit
+		return r
+	}
+	// The same message many times: one reply, however often it comes.
+	for i := 0; i < 10; i++ {
+		res, err := l.Submit(ctx, mail("same@x", add(1, "SPB")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]ledger.Status{true: ledger.StatusApplied, false: ledger.StatusDuplicate}[i == 0]; res.Status != want {
+			t.Fatalf("copy %d: %s, want %s", i, res.Status, want)
+		}
+	}
+	// Two more distinct messages use the budget up (1 + 2 = 3 replies).
+	for _, id := range []string{"b@x", "c@x"} {
+		if res, err := l.Submit(ctx, mail(id, add(1, "SPB"))); err != nil || res.Status != ledger.StatusApplied || res.Outbox == nil {
+			t.Fatalf("%s: %+v %v", id, res, err)
+		}
+	}
+	if n := len(outbox(t, l)); n != 3 {
+		t.Fatalf("%d replies queued, want 3", n)
+	}
+	// Over the limit: the request is not refused but held for approval,
+	// with one notice; the next one is held silently.
+	held, err := l.Submit(ctx, mail("d@x", add(1, "SPB")))
+	if err != nil || held.Status != ledger.StatusPendingApproval || !held.ReplyLimited || held.Outbox == nil || held.Outbox.Kind != "pending" {
+		t.Fatalf("first request over the limit: %+v %v", held, err)
+	}
+	silent, err := l.Submit(ctx, mail("e@x", add(1, "SPB")))
+	if err != nil || silent.Status != ledger.StatusPendingApproval || silent.Outbox != nil {
+		t.Fatalf("second request over the limit: %+v %v", silent, err)
+	}
+	// A question back over the limit is recorded without a reply.
+	q, err := l.Record(ctx, mail("f@x"), ledger.Result{Status: ledger.StatusNeedsClarification}, true)
+	if err != nil || q.Outbox != nil || !q.ReplyLimited {
+		t.Fatalf("clarification over the limit: %+v %v", q, err)
+	}
+	if n := len(outbox(t, l)); n != 4 {
+		t.Errorf("%d replies queued, want 4 (3 + one notice)", n)
+	}
+	if list, _ := l.Pending(ctx); len(list) != 2 {
+		t.Errorf("%d held requests, want 2", len(list))
+	}
+	// Nothing is refused under a Message-ID: the held request is still the
+	// answer to a retry of its mail.
+	if again, _ := l.Submit(ctx, mail("e@x", add(1, "SPB"))); again.Status != ledger.StatusDuplicate || again.RequestID != silent.RequestID {
+		t.Errorf("retry of a held mail: %+v", again)
+	}
+	// The next hour, replies flow again.
+	clock.Advance(time.Hour)
+	if res, err := l.Submit(ctx, mail("g@x", add(1, "SPB"))); err != nil || res.Status != ledger.StatusApplied || res.Outbox == nil {
+		t.Fatalf("next hour: %+v %v", res, err)
 	}
 	mustCheck(t, l)
 }

@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -117,7 +116,7 @@ func (c *committer) send(batch []*commitJob) {
 		if r := recover(); r != nil {
 			for _, j := range batch {
 				select {
-				case j.done <- commitReply{err: fmt.Errorf("ledger: commit: panic: %v", r)}:
+				case j.done <- commitReply{err: wrapf("ledger: commit: panic: %v", r)}:
 				default:
 				}
 			}

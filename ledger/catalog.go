@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -77,7 +76,7 @@ func NewCatalog(products ...[]Product) (*Catalog, error) {
 			for _, other := range *rel {
 				o, ok := c.products[strings.ToUpper(strings.TrimSpace(other))]
 				if !ok {
-					return nil, fmt.Errorf("ledger: catalog: %s refers to unknown product %q", p.SKU, other)
+					return nil, wrapf("ledger: catalog: %s refers to unknown product %q", p.SKU, other)
 				}
 				canon = append(canon, o.SKU)
 			}
@@ -87,7 +86,7 @@ func NewCatalog(products ...[]Product) (*Catalog, error) {
 		}
 		for _, ex := range p.Excludes {
 			if slices.Contains(p.Requires, ex) || slices.Contains(p.RequiresAny, ex) {
-				return nil, fmt.Errorf("ledger: catalog: %s both requires and excludes %s", p.SKU, ex)
+				return nil, wrapf("ledger: catalog: %s both requires and excludes %s", p.SKU, ex)
 			}
 		}
 	}
@@ -115,17 +114,17 @@ func (c *Catalog) WithOverrides(overrides []Product) (*Catalog, error) {
 func (c *Catalog) merge(p Product) error {
 	sku := strings.TrimSpace(p.SKU)
 	if sku == "" {
-		return fmt.Errorf("ledger: catalog: a product has no sku")
+		return wrapf("ledger: catalog: a product has no sku")
 	}
 	if strings.ContainsAny(sku, " \t\r\n\"'") || len(sku) > 64 {
-		return fmt.Errorf("ledger: catalog: invalid sku %q", sku)
+		return wrapf("ledger: catalog: invalid sku %q", sku)
 	}
 	for term, v := range p.MonthlyPrice {
 		if term != TermMonth && term != TermYear {
-			return fmt.Errorf("ledger: catalog: %s: monthly_price term %q is not P1M or P1Y", sku, term)
+			return wrapf("ledger: catalog: %s: monthly_price term %q is not P1M or P1Y", sku, term)
 		}
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("ledger: catalog: %s: monthly_price %s must be a non-negative number", sku, term)
+			return wrapf("ledger: catalog: %s: monthly_price %s must be a non-negative number", sku, term)
 		}
 	}
 	key := strings.ToUpper(sku)

@@ -161,7 +161,7 @@ func (l *Ledger) replay(ctx context.Context, id string) (*replayed, error) {
 	for {
 		msgs, err := l.rdb.XRangeN(ctx, k.audit, start, "+", 500).Result()
 		if err != nil {
-			return nil, fmt.Errorf("ledger: replay %s: %w", id, err)
+			return nil, wrapf("ledger: replay %s: %w", id, err)
 		}
 		for _, m := range msgs {
 			rec, err := decodeAudit(m)

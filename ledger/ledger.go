@@ -9,18 +9,16 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/oklog/ulid/v2"
 	"github.com/redis/go-redis/v9"
 )
-
-// ErrContention means a request could not be committed because other
-// requests kept changing the same products or users; it is temporary.
-var ErrContention = errors.New("ledger: too much contention, try again")
 
 // Ledger applies change requests to the Redis store under the rules of
 // SPEC §3. It is safe for concurrent use.
@@ -73,11 +71,11 @@ func (l *Ledger) Refresh(ctx context.Context) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("ledger: load catalog: %w", err)
+		return wrapf("ledger: load catalog: %w", err)
 	}
 	var over []Product
 	if err := json.Unmarshal([]byte(raw), &over); err != nil {
-		return fmt.Errorf("ledger: load catalog: %w", err)
+		return wrapf("ledger: load catalog: %w", err)
 	}
 	cat, err := l.base.WithOverrides(over)
 	if err != nil {
@@ -220,10 +218,33 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 			}
 			l.nameHolders(ctx, req.Tenant, &res)
 		}
+		email := req.Origin.Channel == ChannelEmail
+		if email {
+			res.Language = replyLanguage(req, &snap.Tenant)
+			res.Understood = slices.Clone(req.Ops)
+		}
 		if req.DryRun {
+			if email {
+				entry := newOutboxEntry("result", req, res, now)
+				res.Outbox = &entry
+			}
 			return res, nil
 		}
+		if dec != nil && dec.d.Approved && res.Status == StatusRefused {
+			// R-IDEMPOTENT: an approval that a rule refuses now may pass
+			// later (seats bought meanwhile): the request stays pending,
+			// and the attempt is recorded under its own id.
+			return l.refusedApproval(ctx, req, res, dec, now)
+		}
 		spec := commitSpec{snap: snap, req: req, eff: &eff}
+		if req.Undoes != "" {
+			// R-IDEMPOTENT: only an applied undo stops a second one.
+			spec.once, spec.onceSet = "undo:"+req.Undoes, res.Status == StatusApplied || res.Status == StatusPartiallyApplied
+		}
+		budget, err := l.replyBudget(ctx, req, now)
+		if err != nil {
+			return Result{}, err
+		}
 		kind := "result"
 		switch {
 		case dec != nil:
@@ -231,10 +252,15 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 			d.At = now
 			res.Decision = &d
 			spec.pending = "-"
+			spec.once, spec.onceSet = "decide:"+req.ID, true
 			kind = "decision"
-		case res.Status != StatusRefused && needsApproval(req, &res, &snap.Tenant):
+		case res.Status == StatusApplied || res.Status == StatusPartiallyApplied || res.Status == StatusPendingApproval:
+			if res.Status != StatusPendingApproval && !needsApproval(req, &res, &snap.Tenant) && !budget.over {
+				break
+			}
 			// R-APPROVAL: the request waits for a desk admin; nothing is
 			// applied now. The plan is kept to show the admin what it does.
+			// SPEC §4.4: a sender over the reply limit is held the same way.
 			res.Status = StatusPendingApproval
 			for i := range res.Ops {
 				res.Ops[i].Outcome = OutcomePending
@@ -251,14 +277,23 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 		if !eff.empty() {
 			spec.rec.Effects = &eff
 		}
-		if req.Origin.Channel == ChannelEmail {
+		if email && dec == nil && budget.over {
+			// SPEC §4.4: the limit holds back replies, never requests; a
+			// held request gets at most one notice an hour.
+			res.ReplyLimited = true
+		}
+		if email && (dec != nil || budget.allows(kind)) {
 			// The reply leaves through the outbox, written in the same step.
-			box, err := json.Marshal(OutboxEntry{Kind: kind, RequestID: req.ID, Tenant: req.Tenant,
-				Language: snap.Tenant.Language, Origin: req.Origin, Result: res, At: now})
+			entry := newOutboxEntry(kind, req, res, now)
+			box, err := json.Marshal(entry)
 			if err != nil {
 				return Result{}, err
 			}
 			spec.outbox = box
+			if dec == nil {
+				spec.budget, spec.notice = budget.key, budget.over
+			}
+			res.Outbox = &entry
 		}
 		outcome, detail, err := commit(ctx, l.cm, spec)
 		if err != nil {
@@ -289,6 +324,43 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 		return res, nil
 	}
 	return Result{}, ErrContention
+}
+
+// replyLanguage is the language of an emailed request's reply: decided by
+// the edge, else the tenant's, else English (SPEC §4.5).
+func replyLanguage(req *Request, t *Tenant) string {
+	for _, l := range []string{req.Language, t.Language} {
+		if l == "fr" || l == "en" {
+			return l
+		}
+	}
+	return "en"
+}
+
+// newOutboxEntry is the reply entry of a request: everything its reply
+// needs, so that the reply is composed once, from the entry (DESIGN
+// "Outbox").
+func newOutboxEntry(kind string, req *Request, res Result, now time.Time) OutboxEntry {
+	res.Outbox = nil
+	return OutboxEntry{Kind: kind, RequestID: req.ID, Tenant: req.Tenant, Language: res.Language,
+		Origin: req.Origin, Result: res, At: now}
+}
+
+// refusedApproval records an approval that a rule refused, under a request
+// id of its own so that the pending request and its result stay as they
+// are, and answers the approver.
+func (l *Ledger) refusedApproval(ctx context.Context, pending *Request, res Result, dec *decision, now time.Time) (Result, error) {
+	attempt := Request{ID: NewRequestID(now), Tenant: pending.Tenant, Ops: pending.Ops,
+		Requester: Requester{ID: dec.d.By}, Origin: Origin{Channel: ChannelSlack, SlackUser: dec.d.By},
+		Text: "approve " + pending.ID}
+	rec := res
+	rec.RequestID = attempt.ID
+	rec.Outbox = nil
+	if _, err := l.Record(ctx, attempt, rec, false); err != nil {
+		return Result{}, err
+	}
+	res.Outbox = nil
+	return res, nil
 }
 
 // backoff waits a little, with jitter, before a re-plan.
@@ -408,18 +480,21 @@ func (l *Ledger) Result(ctx context.Context, tenant, id string) (Result, error) 
 	k := keysFor(tenant)
 	aid, err := l.rdb.HGet(ctx, k.results, id).Result()
 	if err != nil {
-		return Result{}, fmt.Errorf("ledger: result %s: %w", id, err)
+		return Result{}, wrapf("ledger: result %s: %w", id, err)
 	}
 	msgs, err := l.rdb.XRange(ctx, k.audit, aid, aid).Result()
-	if err != nil || len(msgs) != 1 {
-		return Result{}, fmt.Errorf("ledger: result %s: audit entry %s: %v", id, aid, err)
+	if err != nil {
+		return Result{}, wrapf("ledger: result %s: audit entry %s: %w", id, aid, err)
+	}
+	if len(msgs) != 1 {
+		return Result{}, fault.Permanent(fmt.Errorf("ledger: result %s: audit entry %s is missing", id, aid))
 	}
 	rec, err := decodeAudit(msgs[0])
 	if err != nil {
 		return Result{}, err
 	}
 	if rec.Result == nil {
-		return Result{}, fmt.Errorf("ledger: result %s: audit entry %s has no result", id, aid)
+		return Result{}, wrapf("ledger: result %s: audit entry %s has no result", id, aid)
 	}
 	return *rec.Result, nil
 }
@@ -438,7 +513,7 @@ func (l *Ledger) FindRequest(ctx context.Context, id string) (string, error) {
 		cmds[i] = pipe.HExists(ctx, keysFor(t).results, id)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return "", fmt.Errorf("ledger: find request: %w", err)
+		return "", wrapf("ledger: find request: %w", err)
 	}
 	for i, c := range cmds {
 		if c.Val() {
@@ -455,7 +530,7 @@ func (l *Ledger) FindSubscription(ctx context.Context, id string) (string, error
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("ledger: find subscription: %w", err)
+		return "", wrapf("ledger: find subscription: %w", err)
 	}
 	return t, nil
 }
@@ -488,8 +563,7 @@ func (l *Ledger) Undo(ctx context.Context, id string, by Requester, origin Origi
 	if err != nil {
 		return Result{}, err
 	}
-	req := Request{Requester: by, Origin: origin, Undoes: id, DryRun: dryRun, Text: "undo " + id,
-		IdempotencyKey: "undo:" + id}
+	req := Request{Requester: by, Origin: origin, Undoes: id, DryRun: dryRun, Text: "undo " + id}
 	if tenant == "" {
 		req.ID = NewRequestID(now)
 		return refusedResult(&req, now, UnknownRequest, fmt.Sprintf("no request %s", id)), nil

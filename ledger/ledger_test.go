@@ -90,14 +90,14 @@ func unassign(sku string, users ...string) ledger.Op {
 
 func TestShowAddsUpSeveralSubscriptionsOfOneProduct(t *testing.T) {
 	l, _, _ := setup(t)
-	// R-TOTAL: contoso-spb-1 (8) + contoso-spb-2 (5); expired seats count, trial ones do not.
+	// R-TOTAL: contoso-spb-1 (8) + contoso-spb-2 (5); expired and trial seats count.
 	cases := []struct {
 		sku  string
 		want ledger.Figures
 	}{
 		{"SPB", ledger.Figures{Total: 13, Assigned: 11}},
 		{"AAD_PREMIUM_P2", ledger.Figures{Total: 2, Assigned: 1}},
-		{"POWER_BI_PRO", ledger.Figures{Total: 0, Assigned: 0}},
+		{"POWER_BI_PRO", ledger.Figures{Total: 25, Assigned: 0}},
 		{"ENTERPRISEPACK", ledger.Figures{Total: 10, Assigned: 1}},
 	}
 	for _, c := range cases {
@@ -136,8 +136,8 @@ func TestSeatRules(t *testing.T) {
 			want{status: ledger.StatusRefused, code: ledger.NotAuthorized}},
 		{"a stranger may not buy seats", slackAdmin("U0NOBODY"), "contoso", add(1, "SPB"),
 			want{status: ledger.StatusRefused, code: ledger.NotAuthorized}},
-		{"a trial takes no seats", billing, "contoso", add(1, "POWER_BI_PRO"),
-			want{ledger.StatusRefused, ledger.TrialSubscription, ledger.Figures{0, 0}, ledger.Figures{0, 0}, "contoso-pbi-trial"}},
+		{"a trial takes no more seats, though its seats count (R-TOTAL, R-ADD)", billing, "contoso", add(1, "POWER_BI_PRO"),
+			want{ledger.StatusRefused, ledger.TrialSubscription, ledger.Figures{25, 0}, ledger.Figures{25, 0}, "contoso-pbi-trial"}},
 		{"a prepaid subscription takes no seats", billing, "contoso", add(1, "VISIOCLIENT"),
 			want{ledger.StatusRefused, ledger.PrepaidSubscription, ledger.Figures{5, 0}, ledger.Figures{5, 0}, "contoso-visio-1"}},
 		{"a partner's subscription takes no seats", billing, "contoso", add(1, "PROJECTPROFESSIONAL"),
@@ -682,4 +682,59 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// R-IDEMPOTENT: only an applied undo stops a second undo of the same
+// request; a refusal (a missing role, a rule that may pass later) can be
+// asked again.
+func TestARefusedUndoCanBeAskedAgain(t *testing.T) {
+	ctx := context.Background()
+	origin := ledger.Origin{Channel: ledger.ChannelSlack}
+	t.Run("refused for a missing role, then applied by a billing admin", func(t *testing.T) {
+		l, _, _ := setup(t)
+		res := submit(t, l, slackAdmin("U0BILL", ledger.RoleBilling), "contoso", add(3, "SPB"))
+		refused, err := l.Undo(ctx, res.RequestID, slackAdmin("U0LIC", ledger.RoleLicense), origin, false)
+		if err != nil || refused.Status != ledger.StatusRefused || refused.Errors[0].Code != ledger.NotAuthorized {
+			t.Fatalf("undo by a license admin: %+v %v", refused, err)
+		}
+		applied, err := l.Undo(ctx, res.RequestID, slackAdmin("U0BILL", ledger.RoleBilling), origin, false)
+		if err != nil || applied.Status != ledger.StatusApplied {
+			t.Fatalf("undo by a billing admin after a refusal: %+v %v", applied, err)
+		}
+		if got := figures(t, l, "contoso", "SPB"); got.Total != 13 {
+			t.Errorf("SPB after undo %+v, want 13 seats", got)
+		}
+		again, err := l.Undo(ctx, res.RequestID, slackAdmin("U0BILL", ledger.RoleBilling), origin, false)
+		if err != nil || again.Status != ledger.StatusDuplicate || again.RequestID != applied.RequestID {
+			t.Errorf("a second applied undo: %+v %v", again, err)
+		}
+		mustCheck(t, l)
+	})
+	t.Run("refused by a rule, then applied once the rule passes", func(t *testing.T) {
+		l, _, _ := setup(t)
+		res := submit(t, l, operator, "contoso", add(2, "SPB"))
+		// 15 seats for 11 users: taking 4 leaves no room for the undo.
+		submit(t, l, operator, "contoso", assign("SPB", "dave@contoso.com", "bob@contoso.com", "carol@contoso.com", "erin@contoso.com"))
+		refused, err := l.Undo(ctx, res.RequestID, operator, origin, false)
+		if err != nil || refused.Status != ledger.StatusRefused || refused.Errors[0].Code != ledger.CountViolation {
+			t.Fatalf("undo while the seats are in use: %+v %v", refused, err)
+		}
+		submit(t, l, operator, "contoso", unassign("SPB", "dave@contoso.com", "bob@contoso.com"))
+		applied, err := l.Undo(ctx, res.RequestID, operator, origin, false)
+		if err != nil || applied.Status != ledger.StatusApplied {
+			t.Fatalf("undo once seats are free: %+v %v", applied, err)
+		}
+		mustCheck(t, l)
+	})
+	t.Run("a dry run stops nothing", func(t *testing.T) {
+		l, _, _ := setup(t)
+		res := submit(t, l, operator, "contoso", add(2, "SPB"))
+		dry, err := l.Undo(ctx, res.RequestID, operator, origin, true)
+		if err != nil || dry.Status != ledger.StatusDryRun {
+			t.Fatalf("dry-run undo: %+v %v", dry, err)
+		}
+		if applied, err := l.Undo(ctx, res.RequestID, operator, origin, false); err != nil || applied.Status != ledger.StatusApplied {
+			t.Fatalf("undo after a dry run: %+v %v", applied, err)
+		}
+	})
 }

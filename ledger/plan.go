@@ -918,7 +918,7 @@ func termMonths(term string) float64 {
 func (p *planner) monthlyCost(prod *Product) float64 {
 	c := 0.0
 	for _, s := range p.w.subs[prod.SKU] {
-		if s.Counts() {
+		if s.Billed() {
 			c += float64(s.Quantity()) * prod.Price(s.Term)
 		}
 	}
@@ -935,7 +935,7 @@ func (p *planner) invoiceMonthly() float64 {
 			continue
 		}
 		for _, s := range subs {
-			if s.Counts() && s.Payment == PaymentInvoice {
+			if s.Billed() && s.Payment == PaymentInvoice {
 				c += float64(s.Quantity()) * prod.Price(s.Term)
 			}
 		}

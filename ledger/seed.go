@@ -47,10 +47,10 @@ const MaxSeedBytes = 256 << 20
 func ParseSeed(r io.Reader, cat *Catalog) (*Seed, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxSeedBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("ledger: read seed: %w", err)
+		return nil, wrapf("ledger: read seed: %w", err)
 	}
 	if len(data) > MaxSeedBytes {
-		return nil, fmt.Errorf("ledger: seed: larger than %d MiB", MaxSeedBytes>>20)
+		return nil, wrapf("ledger: seed: larger than %d MiB", MaxSeedBytes>>20)
 	}
 	var s Seed
 	trimmed := bytes.TrimSpace(data)
@@ -58,19 +58,19 @@ func ParseSeed(r io.Reader, cat *Catalog) (*Seed, error) {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&s); err != nil {
-			return nil, fmt.Errorf("ledger: seed: %w", err)
+			return nil, wrapf("ledger: seed: %w", err)
 		}
 	} else {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&s); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("ledger: seed: %w", err)
+			return nil, wrapf("ledger: seed: %w", err)
 		}
 	}
 	if len(s.Catalog) > 0 {
 		var err error
 		if cat, err = cat.WithOverrides(s.Catalog); err != nil {
-			return nil, fmt.Errorf("ledger: seed: catalog: %w", err)
+			return nil, wrapf("ledger: seed: catalog: %w", err)
 		}
 	}
 	if err := s.validate(cat); err != nil {
@@ -85,7 +85,7 @@ var validStates = []string{StateActive, StateTrial, StateExpired, StateDisabled,
 // naming its field as a path (tenants[0].subscriptions[1].state).
 func (s *Seed) validate(cat *Catalog) error {
 	bad := func(path, format string, args ...any) error {
-		return fmt.Errorf("ledger: seed: %s: %s", path, fmt.Sprintf(format, args...))
+		return wrapf("ledger: seed: %s: %s", path, fmt.Sprintf(format, args...))
 	}
 	admins := map[string]bool{}
 	for i := range s.Admins {
@@ -204,7 +204,7 @@ func (s *Seed) validate(cat *Catalog) error {
 
 func (ss *SeedSubscription) validate(path string, cat *Catalog, ids map[string]string, tenant string) error {
 	bad := func(field, format string, args ...any) error {
-		return fmt.Errorf("ledger: seed: %s.%s: %s", path, field, fmt.Sprintf(format, args...))
+		return wrapf("ledger: seed: %s.%s: %s", path, field, fmt.Sprintf(format, args...))
 	}
 	s := &ss.Subscription
 	if s.ID == "" || len(s.ID) > 128 || strings.ContainsAny(s.ID, " \t\r\n,") {
@@ -317,7 +317,7 @@ func validDomain(d string) bool {
 func (l *Ledger) ImportFile(ctx context.Context, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("ledger: seed: %w", err)
+		return wrapf("ledger: seed: %w", err)
 	}
 	defer f.Close()
 	seed, err := ParseSeed(f, l.Catalog())
@@ -340,7 +340,7 @@ func (l *Ledger) Import(ctx context.Context, s *Seed) error {
 			return err
 		}
 		if err := l.rdb.Set(ctx, keyCatalog, b, 0).Err(); err != nil {
-			return fmt.Errorf("ledger: import catalog: %w", err)
+			return wrapf("ledger: import catalog: %w", err)
 		}
 		if err := l.Refresh(ctx); err != nil {
 			return err
@@ -349,7 +349,7 @@ func (l *Ledger) Import(ctx context.Context, s *Seed) error {
 	for _, a := range s.Admins {
 		b, _ := json.Marshal(a.Roles)
 		if err := l.rdb.HSet(ctx, keyAdmins, a.SlackUser, b).Err(); err != nil {
-			return fmt.Errorf("ledger: import admins: %w", err)
+			return wrapf("ledger: import admins: %w", err)
 		}
 	}
 	for i := range s.Tenants {
@@ -370,19 +370,19 @@ func (l *Ledger) importTenant(ctx context.Context, st *SeedTenant) error {
 	}
 	oldSKUs, err := l.rdb.HKeys(ctx, k.subs).Result()
 	if err != nil {
-		return fmt.Errorf("ledger: import %s: %w", st.ID, err)
+		return wrapf("ledger: import %s: %w", st.ID, err)
 	}
 	oldAssigned, err := l.rdb.HKeys(ctx, k.assigned).Result()
 	if err != nil {
-		return fmt.Errorf("ledger: import %s: %w", st.ID, err)
+		return wrapf("ledger: import %s: %w", st.ID, err)
 	}
 	oldUsers, err := l.rdb.HKeys(ctx, k.users).Result()
 	if err != nil {
-		return fmt.Errorf("ledger: import %s: %w", st.ID, err)
+		return wrapf("ledger: import %s: %w", st.ID, err)
 	}
 	oldSubIDs, err := l.rdb.HKeys(ctx, k.subidx).Result()
 	if err != nil {
-		return fmt.Errorf("ledger: import %s: %w", st.ID, err)
+		return wrapf("ledger: import %s: %w", st.ID, err)
 	}
 
 	subs := map[string][]Subscription{}
@@ -478,7 +478,7 @@ func (l *Ledger) importTenant(ctx context.Context, st *SeedTenant) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("ledger: import %s: %w", st.ID, err)
+		return wrapf("ledger: import %s: %w", st.ID, err)
 	}
 
 	// Desk-wide indexes, outside the tenant's slot.
@@ -491,7 +491,7 @@ func (l *Ledger) importTenant(ctx context.Context, st *SeedTenant) error {
 		pipe.HSet(ctx, keySubIdx, ss.ID, st.ID)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("ledger: import %s: %w", st.ID, err)
+		return wrapf("ledger: import %s: %w", st.ID, err)
 	}
 	var oldContacts, oldDomains []string
 	if hadOld {
@@ -542,7 +542,7 @@ func (l *Ledger) reindex(ctx context.Context, key, tenant string, old, cur []str
 		args = append(args, c)
 	}
 	if err := reindexScript.Run(ctx, l.rdb, []string{key}, args...).Err(); err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("ledger: index %s: %w", key, err)
+		return wrapf("ledger: index %s: %w", key, err)
 	}
 	return nil
 }
@@ -558,10 +558,10 @@ func (l *Ledger) Export(ctx context.Context) (*Seed, error) {
 	raw, err := l.rdb.Get(ctx, keyCatalog).Result()
 	if err == nil {
 		if err := json.Unmarshal([]byte(raw), &s.Catalog); err != nil {
-			return nil, fmt.Errorf("ledger: export catalog: %w", err)
+			return nil, wrapf("ledger: export catalog: %w", err)
 		}
 	} else if !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("ledger: export catalog: %w", err)
+		return nil, wrapf("ledger: export catalog: %w", err)
 	}
 	ids, err := l.Tenants(ctx)
 	if err != nil {
@@ -611,41 +611,41 @@ func (l *Ledger) loadTenant(ctx context.Context, id string) (*tenantState, error
 		Assigned: map[string]int{}, Holders: map[string][]string{}}
 	subs, err := l.rdb.HGetAll(ctx, k.subs).Result()
 	if err != nil {
-		return nil, fmt.Errorf("ledger: load %s: %w", id, err)
+		return nil, wrapf("ledger: load %s: %w", id, err)
 	}
 	for sku, raw := range subs {
 		var list []Subscription
 		if err := json.Unmarshal([]byte(raw), &list); err != nil {
-			return nil, fmt.Errorf("ledger: load %s subscriptions %s: %w", id, sku, err)
+			return nil, wrapf("ledger: load %s subscriptions %s: %w", id, sku, err)
 		}
 		ts.Subs[sku] = list
 	}
 	asg, err := l.rdb.HGetAll(ctx, k.assigned).Result()
 	if err != nil {
-		return nil, fmt.Errorf("ledger: load %s: %w", id, err)
+		return nil, wrapf("ledger: load %s: %w", id, err)
 	}
 	for sku, v := range asg {
 		n, _ := strconv.Atoi(v)
 		ts.Assigned[sku] = n
 		members, err := l.rdb.ZRange(ctx, k.holders(sku), 0, -1).Result()
 		if err != nil {
-			return nil, fmt.Errorf("ledger: load %s: %w", id, err)
+			return nil, wrapf("ledger: load %s: %w", id, err)
 		}
 		ts.Holders[sku] = members
 	}
 	if ts.SubIdx, err = l.rdb.HGetAll(ctx, k.subidx).Result(); err != nil {
-		return nil, fmt.Errorf("ledger: load %s: %w", id, err)
+		return nil, wrapf("ledger: load %s: %w", id, err)
 	}
 	var cursor uint64
 	for {
 		kv, next, err := l.rdb.HScan(ctx, k.users, cursor, "", 1000).Result()
 		if err != nil {
-			return nil, fmt.Errorf("ledger: load %s users: %w", id, err)
+			return nil, wrapf("ledger: load %s users: %w", id, err)
 		}
 		for i := 0; i+1 < len(kv); i += 2 {
 			var u User
 			if err := json.Unmarshal([]byte(kv[i+1]), &u); err != nil {
-				return nil, fmt.Errorf("ledger: load %s user %s: %w", id, kv[i], err)
+				return nil, wrapf("ledger: load %s user %s: %w", id, kv[i], err)
 			}
 			ts.Users[kv[i]] = &u
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -159,7 +158,7 @@ func readNeeds(ctx context.Context, rdb redis.UniversalClient, req *Request, n n
 		uverCmd = pipe.HMGet(ctx, k.uver, users...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, "", fmt.Errorf("ledger: read %s: %w", req.Tenant, err)
+		return nil, "", wrapf("ledger: read %s: %w", req.Tenant, err)
 	}
 	if idemCmd != nil {
 		if id, err := idemCmd.Result(); err == nil {
@@ -171,7 +170,7 @@ func readNeeds(ctx context.Context, rdb redis.UniversalClient, req *Request, n n
 		return nil, "", nil
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("ledger: read %s: %w", req.Tenant, err)
+		return nil, "", wrapf("ledger: read %s: %w", req.Tenant, err)
 	}
 	s := &Snapshot{
 		Subs: map[string][]Subscription{}, Users: map[string]*User{}, Assigned: map[string]int{},
@@ -179,13 +178,13 @@ func readNeeds(ctx context.Context, rdb redis.UniversalClient, req *Request, n n
 		AllSubs: n.allSubs,
 	}
 	if err := json.Unmarshal([]byte(raw), &s.Tenant); err != nil {
-		return nil, "", fmt.Errorf("ledger: tenant %s: %w", req.Tenant, err)
+		return nil, "", wrapf("ledger: tenant %s: %w", req.Tenant, err)
 	}
 	if n.allSubs {
 		for sku, v := range subsAll.Val() {
 			var list []Subscription
 			if err := json.Unmarshal([]byte(v), &list); err != nil {
-				return nil, "", fmt.Errorf("ledger: subscriptions %s/%s: %w", req.Tenant, sku, err)
+				return nil, "", wrapf("ledger: subscriptions %s/%s: %w", req.Tenant, sku, err)
 			}
 			s.Subs[sku] = list
 		}
@@ -213,7 +212,7 @@ func readNeeds(ctx context.Context, rdb redis.UniversalClient, req *Request, n n
 			if v, ok := subsSome.Val()[i].(string); ok {
 				var list []Subscription
 				if err := json.Unmarshal([]byte(v), &list); err != nil {
-					return nil, "", fmt.Errorf("ledger: subscriptions %s/%s: %w", req.Tenant, sku, err)
+					return nil, "", wrapf("ledger: subscriptions %s/%s: %w", req.Tenant, sku, err)
 				}
 				s.Subs[sku] = list
 			}
@@ -227,7 +226,7 @@ func readNeeds(ctx context.Context, rdb redis.UniversalClient, req *Request, n n
 		if v, ok := usersCmd.Val()[i].(string); ok {
 			var u User
 			if err := json.Unmarshal([]byte(v), &u); err != nil {
-				return nil, "", fmt.Errorf("ledger: user %s/%s: %w", req.Tenant, upn, err)
+				return nil, "", wrapf("ledger: user %s/%s: %w", req.Tenant, upn, err)
 			}
 			s.Users[upn] = &u
 		}
@@ -260,22 +259,32 @@ func sortedKeys[V any](m map[string]V) []string {
 // check fails, so a failed check leaves no trace.
 //
 // KEYS: 1 sver, 2 uver, 3 subs, 4 users, 5 assigned, 6 audit, 7 results,
-// 8 subidx, 9 outbox, 10 idempotency key, 11 pending, 12.. holder sets.
+// 8 subidx, 9 outbox, 10 idempotency key, 11 pending, 12 once key,
+// 13 reply budget of the sender, 14.. holder sets.
 // ARGV: 1 request id, 2 pending change ("" none, "+" and the pending
 // request's JSON to park it, "-" to settle it: it must still be pending),
 // 3 audit JSON (holding the result), 4 outbox JSON or "",
-// 5 idempotency TTL in seconds or "0", then counted sections:
+// 5 idempotency TTL in seconds or "0", 6 once key: "" none, "check" (an
+// earlier request that set it makes this one a duplicate) or "set" (check,
+// and set it: R-IDEMPOTENT, only an applied undo or decision stops the
+// next), 7 reply budget: "0", or the TTL of the sender's hourly budget when
+// this commit queues a reply that counts against it (SPEC §4.4), 8 "1" when
+// the reply is the hourly notice of a held request, then counted sections:
 // sku versions (sku, ver)*, user versions (upn, ver)*, subscription writes
 // (sku, json or "" to delete)*, user writes (upn, json or "")*, assigned
 // deltas (sku, delta)*, holder changes (key index, "+" or "-", upn)*,
 // subscription index (id, sku)*.
-var commitScript = redis.NewScript(`
+var commitScript = redis.NewScript(strings.Replace(`
 if ARGV[5] ~= '0' then
   local prev = redis.call('GET', KEYS[10])
   if prev then return {'dup', prev} end
 end
+if ARGV[6] ~= '' then
+  local prev = redis.call('GET', KEYS[12])
+  if prev then return {'dup', prev} end
+end
 if ARGV[2] == '-' and redis.call('HEXISTS', KEYS[11], ARGV[1]) == 0 then return {'gone', ARGV[1]} end
-local i = 6
+local i = 9
 local n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
   if (redis.call('HGET', KEYS[1], ARGV[i]) or '0') ~= ARGV[i+1] then return {'conflict', ARGV[i]} end
@@ -318,11 +327,17 @@ end
 local aid = redis.call('XADD', KEYS[6], '*', 'req', ARGV[1], 'data', ARGV[3])
 redis.call('HSET', KEYS[7], ARGV[1], aid)
 if ARGV[5] ~= '0' then redis.call('SET', KEYS[10], ARGV[1], 'EX', ARGV[5]) end
+if ARGV[6] == 'set' then redis.call('SET', KEYS[12], ARGV[1], 'EX', ONCE_TTL) end
 if ARGV[4] ~= '' then redis.call('XADD', KEYS[9], '*', 'req', ARGV[1], 'data', ARGV[4]) end
+if ARGV[7] ~= '0' then
+  redis.call('HINCRBY', KEYS[13], 'n', 1)
+  if ARGV[8] == '1' then redis.call('HSET', KEYS[13], 'notice', 1) end
+  redis.call('EXPIRE', KEYS[13], ARGV[7])
+end
 if ARGV[2] == '-' then redis.call('HDEL', KEYS[11], ARGV[1])
 elseif ARGV[2] ~= '' then redis.call('HSET', KEYS[11], ARGV[1], string.sub(ARGV[2], 2)) end
 return {'ok', aid}
-`)
+`, "ONCE_TTL", strconv.Itoa(int(IdempotencyTTL/time.Second)), 1))
 
 // AuditRecord is one entry of a tenant's audit log (R-AUDIT). Effects hold
 // the after-state of every record written, so the log replays to the
@@ -358,6 +373,15 @@ type commitSpec struct {
 	rec     *AuditRecord
 	outbox  []byte
 	pending string // "", "+json" or "-"
+	// once is a key that only an applied request sets (R-IDEMPOTENT: undo
+	// and decisions); onceSet says whether this commit sets it.
+	once    string
+	onceSet bool
+	// budget is the sender's hourly reply budget (SPEC §4.4), charged when
+	// the commit queues a reply; notice marks the hourly notice of a held
+	// request.
+	budget string
+	notice bool
 }
 
 // Commit is the one atomic step of the ledger (DESIGN "Rules in Go, commit
@@ -371,15 +395,32 @@ func commit(ctx context.Context, cm *committer, c commitSpec) (commitOutcome, st
 	k := keysFor(req.Tenant)
 	recJSON, err := json.Marshal(rec)
 	if err != nil {
-		return 0, "", fmt.Errorf("ledger: encode audit: %w", err)
+		return 0, "", wrapf("ledger: encode audit: %w", err)
 	}
-	keys := []string{k.sver, k.uver, k.subs, k.users, k.assigned, k.audit, k.results, k.subidx, k.outbox, k.idem("-"), k.pending}
+	keys := []string{k.sver, k.uver, k.subs, k.users, k.assigned, k.audit, k.results, k.subidx, k.outbox,
+		k.idem("-"), k.pending, k.idem("-"), k.idem("-")}
 	ttl := "0"
 	if req.IdempotencyKey != "" {
 		keys[9] = k.idem(req.IdempotencyKey)
 		ttl = strconv.Itoa(int(IdempotencyTTL / time.Second))
 	}
-	args := []any{req.ID, c.pending, recJSON, c.outbox, ttl}
+	once := ""
+	if c.once != "" {
+		keys[11] = k.idem(c.once)
+		once = "check"
+		if c.onceSet {
+			once = "set"
+		}
+	}
+	budget, notice := "0", "0"
+	if c.budget != "" && c.outbox != nil {
+		keys[12] = c.budget
+		budget = strconv.Itoa(int(2 * time.Hour / time.Second))
+		if c.notice {
+			notice = "1"
+		}
+	}
+	args := []any{req.ID, c.pending, recJSON, c.outbox, ttl, once, budget, notice}
 
 	// Versions: everything the plan read is checked, so a concurrent change
 	// to any of it sends this request back to be planned again.
@@ -397,7 +438,7 @@ func commit(ctx context.Context, cm *committer, c commitSpec) (commitOutcome, st
 		if list := eff.Subs[sku]; len(list) > 0 {
 			b, err := json.Marshal(list)
 			if err != nil {
-				return 0, "", fmt.Errorf("ledger: encode subscriptions: %w", err)
+				return 0, "", wrapf("ledger: encode subscriptions: %w", err)
 			}
 			v = string(b)
 		}
@@ -409,7 +450,7 @@ func commit(ctx context.Context, cm *committer, c commitSpec) (commitOutcome, st
 		if u := eff.Users[upn]; u != nil {
 			b, err := json.Marshal(u)
 			if err != nil {
-				return 0, "", fmt.Errorf("ledger: encode user: %w", err)
+				return 0, "", wrapf("ledger: encode user: %w", err)
 			}
 			v = string(b)
 		}
@@ -449,10 +490,10 @@ func commit(ctx context.Context, cm *committer, c commitSpec) (commitOutcome, st
 
 	reply, err := cm.run(ctx, keys, args)
 	if err != nil {
-		return 0, "", fmt.Errorf("ledger: commit %s: %w", req.ID, err)
+		return 0, "", wrapf("ledger: commit %s: %w", req.ID, err)
 	}
 	if len(reply) < 2 {
-		return 0, "", fmt.Errorf("ledger: commit %s: unexpected reply %q", req.ID, reply)
+		return 0, "", wrapf("ledger: commit %s: unexpected reply %q", req.ID, reply)
 	}
 	switch reply[0] {
 	case "ok":
@@ -464,5 +505,5 @@ func commit(ctx context.Context, cm *committer, c commitSpec) (commitOutcome, st
 	case "gone":
 		return notPending, reply[1], nil
 	}
-	return 0, "", fmt.Errorf("ledger: commit %s: unexpected reply %q", req.ID, reply)
+	return 0, "", wrapf("ledger: commit %s: unexpected reply %q", req.ID, reply)
 }

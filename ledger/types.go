@@ -218,8 +218,15 @@ func (s *Subscription) Quantity() int {
 }
 
 // Counts reports whether the subscription's seats count towards the
-// product's total (R-TOTAL: active and expired subscriptions do).
+// product's total (R-TOTAL: active, trial and expired subscriptions do; a
+// trial's seats are there to be assigned and tried).
 func (s *Subscription) Counts() bool {
+	return s.State == StateActive || s.State == StateTrial || s.State == StateExpired
+}
+
+// Billed reports whether the subscription's seats cost money (R-COST): a
+// trial's seats count but are free until it converts.
+func (s *Subscription) Billed() bool {
 	return s.State == StateActive || s.State == StateExpired
 }
 
@@ -345,6 +352,14 @@ type Request struct {
 	Text string `json:"text,omitempty"`
 	// Undoes names the request this one reverses (undo LD-…).
 	Undoes string `json:"undoes,omitempty"`
+	// Language is the language of the reply ("fr" or "en"), decided once by
+	// the edge that received the request; empty means the tenant's.
+	Language string `json:"language,omitempty"`
+	// ReplyLimit bounds the replies queued for the sender of an emailed
+	// request per hour (SPEC §4.4); 0 means no bound. Over the bound, a
+	// change is held for approval with at most one notice per hour, and
+	// other outcomes are recorded without a reply.
+	ReplyLimit int `json:"-"`
 }
 
 // Figures are a product's counts for a tenant (R-TOTAL).
@@ -444,6 +459,12 @@ type Result struct {
 	Understood []Op `json:"understood,omitempty"`
 	// Language is the language of the reply ("fr" or "en").
 	Language string `json:"language,omitempty"`
+	// ReplyLimited is set when the sender's reply limit held the reply
+	// back (SPEC §4.4): no reply was queued, or only the hourly notice.
+	ReplyLimited bool `json:"reply_limited,omitempty"`
+	// Outbox is the reply entry the request queued (or, for a dry run,
+	// would queue): the one thing every reply is composed from.
+	Outbox *OutboxEntry `json:"-"`
 }
 
 // Decision is a desk admin's approval or rejection of a pending request.

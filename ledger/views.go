@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -47,7 +46,7 @@ func (l *Ledger) Show(ctx context.Context, tenant string) (TenantView, error) {
 	ac := pipe.HGetAll(ctx, k.assigned)
 	uc := pipe.HLen(ctx, k.users)
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return TenantView{}, fmt.Errorf("ledger: show %s: %w", tenant, err)
+		return TenantView{}, wrapf("ledger: show %s: %w", tenant, err)
 	}
 	var v TenantView
 	raw, err := tc.Result()
@@ -55,7 +54,7 @@ func (l *Ledger) Show(ctx context.Context, tenant string) (TenantView, error) {
 		return v, ErrUnknownTenant
 	}
 	if err := json.Unmarshal([]byte(raw), &v.Tenant); err != nil {
-		return v, fmt.Errorf("ledger: show %s: %w", tenant, err)
+		return v, wrapf("ledger: show %s: %w", tenant, err)
 	}
 	v.Users = uc.Val()
 	cat := l.Catalog()
@@ -72,7 +71,7 @@ func (l *Ledger) Show(ctx context.Context, tenant string) (TenantView, error) {
 		var subs []Subscription
 		if raw, ok := sc.Val()[sku]; ok {
 			if err := json.Unmarshal([]byte(raw), &subs); err != nil {
-				return v, fmt.Errorf("ledger: show %s: %w", tenant, err)
+				return v, wrapf("ledger: show %s: %w", tenant, err)
 			}
 		}
 		assigned, _ := strconv.Atoi(ac.Val()[sku])
@@ -82,7 +81,7 @@ func (l *Ledger) Show(ctx context.Context, tenant string) (TenantView, error) {
 		if p, ok := cat.Get(sku); ok {
 			line.Name, line.Currency = p.Name, p.Currency
 			for _, s := range subs {
-				if s.Counts() {
+				if s.Billed() {
 					line.MonthlyCost += float64(s.Quantity()) * p.Price(s.Term)
 				}
 			}
@@ -97,7 +96,7 @@ func (l *Ledger) Show(ctx context.Context, tenant string) (TenantView, error) {
 func (l *Ledger) Tenants(ctx context.Context) ([]string, error) {
 	ids, err := l.rdb.SMembers(ctx, keyTenants).Result()
 	if err != nil {
-		return nil, fmt.Errorf("ledger: tenants: %w", err)
+		return nil, wrapf("ledger: tenants: %w", err)
 	}
 	sort.Strings(ids)
 	return ids, nil
@@ -111,7 +110,7 @@ func (l *Ledger) Tenant(ctx context.Context, id string) (Tenant, error) {
 		return t, ErrUnknownTenant
 	}
 	if err != nil {
-		return t, fmt.Errorf("ledger: tenant %s: %w", id, err)
+		return t, wrapf("ledger: tenant %s: %w", id, err)
 	}
 	err = json.Unmarshal([]byte(raw), &t)
 	return t, err
@@ -147,7 +146,7 @@ func (l *Ledger) Conflicts(ctx context.Context, tenant string) ([]Conflict, erro
 			}
 			users, err := l.rdb.ZRange(ctx, keysFor(t).holders(p.SKU), 0, 99).Result()
 			if err != nil {
-				return nil, fmt.Errorf("ledger: conflicts %s: %w", t, err)
+				return nil, wrapf("ledger: conflicts %s: %w", t, err)
 			}
 			out = append(out, Conflict{Tenant: t, SKU: p.SKU, Total: p.Total, Assigned: p.Assigned, Users: users})
 		}
@@ -158,13 +157,13 @@ func (l *Ledger) Conflicts(ctx context.Context, tenant string) ([]Conflict, erro
 // History returns the last n audit records of a tenant, newest first.
 func (l *Ledger) History(ctx context.Context, tenant string, n int) ([]AuditRecord, error) {
 	if exists, err := l.rdb.Exists(ctx, keysFor(tenant).tenant).Result(); err != nil {
-		return nil, fmt.Errorf("ledger: history %s: %w", tenant, err)
+		return nil, wrapf("ledger: history %s: %w", tenant, err)
 	} else if exists == 0 {
 		return nil, ErrUnknownTenant
 	}
 	msgs, err := l.rdb.XRevRangeN(ctx, keysFor(tenant).audit, "+", "-", int64(n)).Result()
 	if err != nil {
-		return nil, fmt.Errorf("ledger: history %s: %w", tenant, err)
+		return nil, wrapf("ledger: history %s: %w", tenant, err)
 	}
 	out := make([]AuditRecord, 0, len(msgs))
 	for _, m := range msgs {
@@ -181,7 +180,7 @@ func decodeAudit(m redis.XMessage) (AuditRecord, error) {
 	var rec AuditRecord
 	data, _ := m.Values["data"].(string)
 	if err := json.Unmarshal([]byte(data), &rec); err != nil {
-		return rec, fmt.Errorf("ledger: audit entry %s: %w", m.ID, err)
+		return rec, wrapf("ledger: audit entry %s: %w", m.ID, err)
 	}
 	rec.ID = m.ID
 	return rec, nil
@@ -194,7 +193,7 @@ func (l *Ledger) AdminRoles(ctx context.Context, slackUser string) ([]Role, erro
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ledger: admin roles: %w", err)
+		return nil, wrapf("ledger: admin roles: %w", err)
 	}
 	var roles []Role
 	err = json.Unmarshal([]byte(raw), &roles)
@@ -205,13 +204,13 @@ func (l *Ledger) AdminRoles(ctx context.Context, slackUser string) ([]Role, erro
 func (l *Ledger) Admins(ctx context.Context) ([]Admin, error) {
 	all, err := l.rdb.HGetAll(ctx, keyAdmins).Result()
 	if err != nil {
-		return nil, fmt.Errorf("ledger: admins: %w", err)
+		return nil, wrapf("ledger: admins: %w", err)
 	}
 	out := make([]Admin, 0, len(all))
 	for _, u := range sortedKeys(all) {
 		var roles []Role
 		if err := json.Unmarshal([]byte(all[u]), &roles); err != nil {
-			return nil, fmt.Errorf("ledger: admins: %w", err)
+			return nil, wrapf("ledger: admins: %w", err)
 		}
 		out = append(out, Admin{SlackUser: u, Roles: roles})
 	}
@@ -258,7 +257,7 @@ func (l *Ledger) SetRole(ctx context.Context, by Requester, slackUser string, ro
 	rec, _ := json.Marshal(map[string]any{"kind": verb, "by": by.ID, "slack_user": slackUser, "role": role, "at": now})
 	changed, err := adminScript.Run(ctx, l.rdb, []string{keyAdmins, keyAudit}, slackUser, op, string(role), id, rec).Int()
 	if err != nil {
-		return false, "", fmt.Errorf("ledger: %s: %w", verb, err)
+		return false, "", wrapf("ledger: %s: %w", verb, err)
 	}
 	return changed == 1, "", nil
 }
@@ -270,7 +269,7 @@ func (l *Ledger) ContactTenants(ctx context.Context, email string) ([]string, er
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ledger: contacts: %w", err)
+		return nil, wrapf("ledger: contacts: %w", err)
 	}
 	return splitList(raw), nil
 }
@@ -282,7 +281,7 @@ func (l *Ledger) DomainTenants(ctx context.Context, domain string) ([]string, er
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ledger: domains: %w", err)
+		return nil, wrapf("ledger: domains: %w", err)
 	}
 	return splitList(raw), nil
 }

@@ -24,7 +24,7 @@ import (
 	"github.com/licensedesk/licensedesk/mailintake/guard"
 	"github.com/licensedesk/licensedesk/mailintake/quote"
 	"github.com/licensedesk/licensedesk/mailintake/reader"
-	"github.com/licensedesk/licensedesk/templates"
+	"github.com/licensedesk/licensedesk/mailintake/reply"
 )
 
 // Config is the mail intake's part of the settings (SPEC §6.2).
@@ -36,7 +36,8 @@ type Config struct {
 	DeskName string
 	// TrustedAuthserv is the authserv-id whose Authentication-Results count.
 	TrustedAuthserv string
-	// RequireAuthPass also refuses mail that passed neither SPF nor DKIM.
+	// RequireAuthPass also refuses mail without an SPF, DKIM or DMARC pass
+	// aligned with its From domain from the trusted server (SPEC §4.3).
 	RequireAuthPass bool
 	// RepliesPerHour bounds the replies to one sender (SPEC §4.4).
 	RepliesPerHour int
@@ -48,17 +49,16 @@ const DefaultRepliesPerHour = 20
 
 // Intake runs the pipeline. It is safe for concurrent use.
 type Intake struct {
-	cfg     Config
-	ledger  *ledger.Ledger
-	render  *templates.Renderer
-	limiter guard.Limiter
-	log     *slog.Logger
+	cfg      Config
+	ledger   *ledger.Ledger
+	composer *reply.Composer
+	log      *slog.Logger
 }
 
-// New returns an intake on l. The reply limit is kept in the ledger's
-// Redis, so it holds across processes and restarts.
+// New returns an intake on l. The reply limit is kept by the ledger, with
+// the requests, so it holds across processes and restarts.
 func New(cfg Config, l *ledger.Ledger, log *slog.Logger) (*Intake, error) {
-	r, err := templates.New(l.Catalog())
+	c, err := reply.NewComposer(cfg.Desk, cfg.DeskName, l.Catalog())
 	if err != nil {
 		return nil, err
 	}
@@ -69,9 +69,12 @@ func New(cfg Config, l *ledger.Ledger, log *slog.Logger) (*Intake, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg.Desk = strings.ToLower(strings.TrimSpace(cfg.Desk))
-	return &Intake{cfg: cfg, ledger: l, render: r, log: log,
-		limiter: newRedisLimiter(l, cfg.RepliesPerHour, log)}, nil
+	return &Intake{cfg: cfg, ledger: l, composer: c, log: log}, nil
 }
+
+// Composer is the intake's reply composer: the one the outbox sender must
+// use, so that what is delivered is what `mail ingest` prints.
+func (in *Intake) Composer() *reply.Composer { return in.composer }
 
 // Source says where a message came from (IMAP), for the audit log and the
 // de-duplication of messages without a Message-ID.
@@ -91,8 +94,9 @@ type Outcome struct {
 	Result ledger.Result
 	// Reason says why a message was ignored, or what it was attached to.
 	Reason string
-	// Reply is the answer to send, nil when none is due.
-	Reply *Reply
+	// Reply is the answer queued for the sender (or, for a dry run, that
+	// would be), composed from the outbox entry; nil when none is due.
+	Reply *reply.Reply
 }
 
 // Ingest runs one RFC 5322 message through the pipeline. With dryRun, the
@@ -144,43 +148,39 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 		return Outcome{}, err
 	}
 	if len(tenants) != 1 {
-		return in.stranger(ctx, origin, key, detectLanguage(msg.Subject, body), dryRun)
+		return in.stranger(ctx, origin, key, detectLanguage(msg.Subject, body), dryRun, true)
 	}
 	t, err := in.ledger.Tenant(ctx, tenants[0])
 	if errors.Is(err, ledger.ErrUnknownTenant) {
-		return in.stranger(ctx, origin, key, detectLanguage(msg.Subject, body), dryRun)
+		return in.stranger(ctx, origin, key, detectLanguage(msg.Subject, body), dryRun, true)
 	}
 	if err != nil {
 		return Outcome{}, err
 	}
-	lang := t.Language
 	req := ledger.Request{Tenant: t.ID, Requester: ledger.Requester{ID: from}, Origin: origin,
-		IdempotencyKey: key, DryRun: dryRun, Text: truncate(body, 4000)}
+		IdempotencyKey: key, DryRun: dryRun, Text: truncate(body, 4000), Language: t.Language,
+		ReplyLimit: in.cfg.RepliesPerHour}
 
 	if in.cfg.TrustedAuthserv != "" {
 		if v := guard.CheckAuth(msg.Header, in.cfg.TrustedAuthserv, in.cfg.RequireAuthPass); !v.Pass {
 			in.log.Warn("mail not authenticated", "from", from, "why", v.Reason)
-			return in.record(ctx, req, refusal(ledger.SenderNotAuthenticated, "the message could not be authenticated: "+v.Reason), lang, true)
+			return in.record(ctx, req, refusal(ledger.SenderNotAuthenticated, "the message could not be authenticated: "+v.Reason), true)
 		}
 	}
 	// A reply to one of our confirmations belongs to that request.
 	if id := referencedRequest(msg); id != "" {
-		return in.followUp(ctx, req, id, lang)
-	}
-	if !dryRun && !in.limiter.Allow(from) {
-		in.log.Warn("reply limit reached", "from", from, "per_hour", in.cfg.RepliesPerHour)
-		return in.record(ctx, req, refusal(ledger.RateLimited, "too many messages from this address in the last hour"), lang, false)
+		return in.followUp(ctx, req, id)
 	}
 
 	reading := reader.Read(msg.Subject, body, in.ledger.Catalog(), reader.Options{Domains: t.Domains})
-	if lang == "" {
-		lang = reading.Language
+	if req.Language == "" {
+		req.Language = reading.Language
 	}
 	if len(reading.Issues) > 0 || len(reading.Ops) == 0 {
 		res := ledger.Result{Status: ledger.StatusNeedsClarification, Understood: reading.Ops}
 		for _, is := range reading.Issues {
 			e := ledger.Error{Code: is.Code, Message: is.Text, Candidates: is.Candidates}
-			if reading.Language == lang {
+			if reading.Language == req.Language {
 				e.Detail = is.Detail // written in the message's language: only when the reply's too
 			}
 			res.Errors = append(res.Errors, e)
@@ -188,84 +188,76 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 		if len(res.Errors) == 0 {
 			res.Errors = []ledger.Error{{Code: ledger.NoRequestFound, Message: truncate(firstLine(msg.Subject), 200)}}
 		}
-		return in.record(ctx, req, res, lang, true)
+		return in.record(ctx, req, res, true)
 	}
 	req.Ops = reading.Ops
 	res, err := in.ledger.Submit(ctx, req)
 	if err != nil {
 		return Outcome{}, err
 	}
-	res.Understood = reading.Ops
-	out := Outcome{Status: res.Status, RequestID: res.RequestID, Tenant: t.ID, Result: res}
-	if res.Status == ledger.StatusDuplicate {
-		return out, nil // answered the first time
+	return in.outcome(res, t.ID)
+}
+
+// outcome turns the ledger's result into the pipeline's, composing the
+// reply from the outbox entry the ledger queued with it.
+func (in *Intake) outcome(res ledger.Result, tenant string) (Outcome, error) {
+	out := Outcome{Status: res.Status, RequestID: res.RequestID, Tenant: tenant, Result: res}
+	if res.Status == ledger.StatusDuplicate || res.Outbox == nil {
+		return out, nil // a duplicate was answered the first time
 	}
-	kind := "result"
-	if res.Status == ledger.StatusPendingApproval {
-		kind = "pending"
-	}
-	out.Reply, err = in.Compose(ledger.OutboxEntry{Kind: kind, RequestID: res.RequestID, Tenant: t.ID, Language: lang,
-		Origin: origin, Result: res, At: res.At})
+	var err error
+	out.Reply, err = in.composer.Compose(*res.Outbox)
 	return out, err
 }
 
 // record writes an outcome that changes nothing and composes its reply.
-func (in *Intake) record(ctx context.Context, req ledger.Request, res ledger.Result, lang string, reply bool) (Outcome, error) {
-	res.Language = lang
-	if !req.DryRun {
-		rec, err := in.ledger.Record(ctx, req, res, reply)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if rec.Status == ledger.StatusDuplicate {
-			return Outcome{Status: ledger.StatusDuplicate, RequestID: rec.RequestID, Tenant: req.Tenant, Result: rec}, nil
-		}
-		res = rec
-	} else {
-		res.RequestID, res.Tenant = ledger.NewRequestID(in.ledger.Clock().Now()), req.Tenant
+func (in *Intake) record(ctx context.Context, req ledger.Request, res ledger.Result, withReply bool) (Outcome, error) {
+	rec, err := in.ledger.Record(ctx, req, res, withReply)
+	if err != nil {
+		return Outcome{}, err
 	}
-	out := Outcome{Status: res.Status, RequestID: res.RequestID, Tenant: req.Tenant, Result: res}
-	if !reply {
-		return out, nil
-	}
-	var err error
-	out.Reply, err = in.Compose(ledger.OutboxEntry{Kind: "result", RequestID: res.RequestID, Tenant: req.Tenant,
-		Language: lang, Origin: req.Origin, Result: res, At: res.At})
-	return out, err
+	return in.outcome(rec, req.Tenant)
 }
 
-// stranger answers a sender who is no tenant's contact, once per message,
-// without naming any tenant (SPEC §4.3).
-func (in *Intake) stranger(ctx context.Context, origin ledger.Origin, key, lang string, dryRun bool) (Outcome, error) {
+// stranger answers a sender who is no tenant's contact, once per message
+// and within the sender's reply limit, without naming any tenant (SPEC
+// §4.3). A message whose sender cannot be told (several From addresses)
+// is refused without a reply: answering one of them could answer the
+// forger.
+func (in *Intake) stranger(ctx context.Context, origin ledger.Origin, key, lang string, dryRun, answer bool) (Outcome, error) {
 	in.log.Warn("mail from an unknown sender", "from", origin.From)
 	res := refusal(ledger.UnauthorizedSender, "the sender is not a contact of any customer")
 	res.At, res.Language = in.ledger.Clock().Now(), lang
 	out := Outcome{Status: ledger.StatusRefused, Result: res}
-	entry := ledger.OutboxEntry{Kind: "result", Language: lang, Origin: origin, Result: res, At: res.At}
+	var entry *ledger.OutboxEntry
+	if answer {
+		entry = &ledger.OutboxEntry{Kind: "result", Language: lang, Origin: origin, Result: res, At: res.At}
+	}
 	if !dryRun {
-		var queued *ledger.OutboxEntry
-		if in.limiter.Allow(origin.From) {
-			queued = &entry
-		}
-		first, err := in.ledger.ClaimGlobal(ctx, key, queued)
+		claim, err := in.ledger.ClaimGlobal(ctx, key, entry, in.cfg.RepliesPerHour)
 		if err != nil {
 			return Outcome{}, err
 		}
-		if !first {
+		switch claim {
+		case ledger.ClaimedBefore:
 			out.Status = ledger.StatusDuplicate
 			return out, nil
-		}
-		if queued == nil {
+		case ledger.ClaimedReplyHeld:
+			out.Result.ReplyLimited = true
 			return out, nil
 		}
 	}
+	if entry == nil {
+		return out, nil
+	}
 	var err error
-	out.Reply, err = in.Compose(entry)
+	out.Reply, err = in.composer.Compose(*entry)
 	return out, err
 }
 
 // unreadable answers a message that could not be decoded, when its header
-// can at least tell who sent it and that a person did.
+// can at least tell who sent it and that a person did. The answer counts
+// against the sender's reply limit like any other (SPEC §4.4).
 func (in *Intake) unreadable(ctx context.Context, raw []byte, perr error, dryRun bool) (Outcome, error) {
 	code := ledger.MalformedMessage
 	if errors.Is(perr, decode.ErrTooLarge) {
@@ -288,21 +280,17 @@ func (in *Intake) unreadable(ctx context.Context, raw []byte, perr error, dryRun
 		return Outcome{}, err
 	}
 	if len(tenants) != 1 {
-		return in.stranger(ctx, origin, key, detectLanguage(msg.Subject, ""), dryRun)
+		return in.stranger(ctx, origin, key, detectLanguage(msg.Subject, ""), dryRun, true)
 	}
-	t, err := in.ledger.Tenant(ctx, tenants[0])
-	if err != nil {
-		return Outcome{}, err
-	}
-	req := ledger.Request{Tenant: t.ID, Requester: ledger.Requester{ID: msg.From.Email}, Origin: origin,
-		IdempotencyKey: key, DryRun: dryRun}
-	return in.record(ctx, req, refusal(code, perr.Error()), t.Language, true)
+	req := ledger.Request{Tenant: tenants[0], Requester: ledger.Requester{ID: msg.From.Email}, Origin: origin,
+		IdempotencyKey: key, DryRun: dryRun, ReplyLimit: in.cfg.RepliesPerHour}
+	return in.record(ctx, req, refusal(code, perr.Error()), true)
 }
 
 // followUp attaches a reply to a confirmation to its request: recorded in
 // the tenant's history for the desk, never read as a new request, and not
 // answered (an answer to "thanks!" would start a loop).
-func (in *Intake) followUp(ctx context.Context, req ledger.Request, id, lang string) (Outcome, error) {
+func (in *Intake) followUp(ctx context.Context, req ledger.Request, id string) (Outcome, error) {
 	tenant, err := in.ledger.FindRequest(ctx, id)
 	if err != nil {
 		return Outcome{}, err
@@ -318,7 +306,7 @@ func (in *Intake) followUp(ctx context.Context, req ledger.Request, id, lang str
 		reason = "follow-up of an unknown request " + id
 	}
 	req.Text = truncate("["+id+"] "+req.Text, 4000)
-	out, err := in.record(ctx, req, res, lang, false)
+	out, err := in.record(ctx, req, res, false)
 	out.Status, out.Reason = ledger.StatusIgnored, reason
 	return out, err
 }
@@ -356,8 +344,8 @@ func referencedRequest(msg *decode.Message) string {
 		return m[1]
 	}
 	for _, id := range append(append([]string(nil), msg.InReplyTo...), msg.References...) {
-		if m := replyIDPattern.FindStringSubmatch(id); m != nil {
-			return m[1]
+		if r := reply.RequestOf(id); r != "" {
+			return r
 		}
 	}
 	return ""

@@ -133,7 +133,7 @@ func (e *env) mail(ctx context.Context, args []string) int {
 // drainOutbox runs the SMTP sender until the outbox that holds the reply
 // is empty (or a minute passed).
 func (e *env) drainOutbox(ctx context.Context, cfg *Config, l *ledger.Ledger, in *mailintake.Intake, tenant string) error {
-	s, err := sender.New(sender.Config{URL: cfg.SMTPURL}, l, in, e.log, sender.NopStats{})
+	s, err := sender.New(sender.Config{URL: cfg.SMTPURL}, l, in.Composer(), e.log, sender.NopStats{})
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func newService(cfg *Config, l *ledger.Ledger, log *slog.Logger, smtpDial func(c
 		if herr != nil || host == "" {
 			host = "licensedesk"
 		}
-		s.sender, err = sender.New(sender.Config{URL: cfg.SMTPURL, Dial: smtpDial, Consumer: host}, l, s.intake, log, rm)
+		s.sender, err = sender.New(sender.Config{URL: cfg.SMTPURL, Dial: smtpDial, Consumer: host}, l, s.intake.Composer(), log, rm)
 		if err != nil {
 			return nil, err
 		}

@@ -27,7 +27,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/licensedesk/licensedesk/internal/testredis"
 	"github.com/licensedesk/licensedesk/ledger"
-	"github.com/licensedesk/licensedesk/mailintake"
+	"github.com/licensedesk/licensedesk/mailintake/reply"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -406,13 +406,13 @@ func clientTLS(t *testing.T) *tls.Config {
 // entry, as mailintake's is.
 type fakeComposer struct{ calls atomic.Int64 }
 
-func (f *fakeComposer) Compose(e ledger.OutboxEntry) (*mailintake.Reply, error) {
+func (f *fakeComposer) Compose(e ledger.OutboxEntry) (*reply.Reply, error) {
 	f.calls.Add(1)
 	id := fmt.Sprintf("%s.%s@licensedesk.test", e.RequestID, e.Kind)
 	if e.RequestID == "" {
 		id = "ld-unknown." + e.Origin.MessageID + "@licensedesk.test"
 	}
-	r := &mailintake.Reply{From: "desk@licensedesk.test", To: e.Origin.From, Subject: "Re: " + e.Origin.Subject,
+	r := &reply.Reply{From: "desk@licensedesk.test", To: e.Origin.From, Subject: "Re: " + e.Origin.Subject,
 		MessageID: id, Text: "status " + string(e.Result.Status)}
 	r.Raw = []byte("From: desk@licensedesk.test\r\nTo: " + e.Origin.From + "\r\nSubject: " + r.Subject +
 		"\r\nMessage-ID: <" + id + ">\r\nAuto-Submitted: auto-replied\r\n\r\n" + r.Text + "\r\n")

@@ -36,7 +36,7 @@ import (
 	"time"
 
 	"github.com/licensedesk/licensedesk/ledger"
-	"github.com/licensedesk/licensedesk/mailintake"
+	"github.com/licensedesk/licensedesk/mailintake/reply"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -44,7 +44,7 @@ import (
 // gives an entry must be the same every time, so that a resend can be
 // recognised (mailintake.Intake is one).
 type Composer interface {
-	Compose(ledger.OutboxEntry) (*mailintake.Reply, error)
+	Compose(ledger.OutboxEntry) (*reply.Reply, error)
 }
 
 // Stats counts deliveries; the command wires it to Prometheus. Its
@@ -530,7 +530,7 @@ func (s *Sender) finish(ctx context.Context, it *item, log *slog.Logger) bool {
 
 // compose renders an entry; the composer's failure is permanent unless
 // the error says it is temporary.
-func (s *Sender) compose(e ledger.OutboxEntry) (*mailintake.Reply, error) {
+func (s *Sender) compose(e ledger.OutboxEntry) (*reply.Reply, error) {
 	r, err := s.composer.Compose(e)
 	if err != nil {
 		k := permanent
@@ -546,7 +546,7 @@ func (s *Sender) compose(e ledger.OutboxEntry) (*mailintake.Reply, error) {
 // deliver sends a reply on the loop's connection, opening one when needed.
 // A reused connection that the server dropped meanwhile is replaced once,
 // before anything of the message was sent.
-func (s *Sender) deliver(ctx context.Context, r *mailintake.Reply) error {
+func (s *Sender) deliver(ctx context.Context, r *reply.Reply) error {
 	if err := checkReply(r); err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/licensedesk/licensedesk/ledger"
-	"github.com/licensedesk/licensedesk/mailintake"
+	"github.com/licensedesk/licensedesk/mailintake/reply"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -362,8 +362,8 @@ func TestTheDeskWideOutboxIsSent(t *testing.T) {
 	e.run(e.newSender(e.fastConfig("a")))
 	ok, err := e.l.ClaimGlobal(context.Background(), "stranger-msg", &ledger.OutboxEntry{Kind: "result",
 		Origin: ledger.Origin{Channel: ledger.ChannelEmail, From: "stranger@example.org", MessageID: "s1@example.org"},
-		Result: ledger.Result{Status: ledger.StatusRefused}})
-	if err != nil || !ok {
+		Result: ledger.Result{Status: ledger.StatusRefused}}, 0)
+	if err != nil || ok != ledger.Claimed {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
 	got := e.mail.waitMessages(t, 1, 5*time.Second)
@@ -401,11 +401,11 @@ func TestUnreadableAndAddresslessEntriesAreAcknowledgedWithoutSending(t *testing
 
 func TestTheRealComposerThreadsTheReplyAndKeepsItsMessageID(t *testing.T) {
 	e := newEnv(t)
-	in, err := mailintake.New(mailintake.Config{Desk: "desk@licensedesk.test", DeskName: "Licence desk"}, e.l, nil)
+	c, err := reply.NewComposer("desk@licensedesk.test", "Licence desk", e.l.Catalog())
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(e.fastConfig("a"), e.l, in, nil, e.stats)
+	s, err := New(e.fastConfig("a"), e.l, c, nil, e.stats)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
-	"github.com/licensedesk/licensedesk/mailintake"
+	"github.com/licensedesk/licensedesk/mailintake/reply"
 )
 
 // security is how the connection to the SMTP server is protected.
@@ -432,7 +432,7 @@ func (s *Sender) auth(c *smtp.Client) error {
 
 // transact sends one reply on an open session. Only a nil return means the
 // server accepted the message (250 after the final dot).
-func transact(ss *session, r *mailintake.Reply) error {
+func transact(ss *session, r *reply.Reply) error {
 	c := ss.c
 	var opts *smtp.MailOptions
 	if !isASCII(r.From) || !isASCII(r.To) {
@@ -468,7 +468,7 @@ func transact(ss *session, r *mailintake.Reply) error {
 }
 
 // checkReply refuses, before any SMTP, a reply that cannot be sent.
-func checkReply(r *mailintake.Reply) error {
+func checkReply(r *reply.Reply) error {
 	if r == nil || len(r.Raw) == 0 {
 		return &Error{Stage: "compose", kind: permanent, Err: errors.New("the composer returned no message")}
 	}

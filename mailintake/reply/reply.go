@@ -1,4 +1,8 @@
-package mailintake
+// Package reply composes the email a licence request is answered with
+// (SPEC §4.5), from the outbox entry the ledger queued in the same step as
+// the request (DESIGN "Outbox"): `mail ingest` prints, and the SMTP sender
+// delivers, the same composition of the same entry.
+package reply
 
 import (
 	"bytes"
@@ -26,15 +30,31 @@ type Reply struct {
 	Raw []byte
 }
 
-// replyIDPattern recognises the Message-ID of our replies, which carries
-// the request id, so a customer's answer to it finds the request.
-var replyIDPattern = regexp.MustCompile(`^(LD-[0-9A-HJKMNP-TV-Z]{26})\.[a-z]+\.[0-9a-f]+@`)
+// idPattern recognises the Message-ID of our replies, which carries the
+// request id, so a customer's answer to it finds the request.
+var idPattern = regexp.MustCompile(`^(LD-[0-9A-HJKMNP-TV-Z]{26})\.[a-z]+\.[0-9a-f]+@`)
+
+// Composer renders replies for one desk. It is safe for concurrent use.
+type Composer struct {
+	desk, deskName string
+	render         *templates.Renderer
+}
+
+// NewComposer returns a composer for the desk's address and signature.
+func NewComposer(desk, deskName string, cat *ledger.Catalog) (*Composer, error) {
+	r, err := templates.New(cat)
+	if err != nil {
+		return nil, err
+	}
+	return &Composer{desk: strings.ToLower(strings.TrimSpace(desk)), deskName: deskName, render: r}, nil
+}
 
 // Compose renders the reply an outbox entry asks for (SPEC §4.5): to the
 // sender, "Re: <subject> [LD-…]", threaded with In-Reply-To and References,
-// marked Auto-Submitted: auto-replied, text and HTML, in the tenant's
-// language (else the message's).
-func (in *Intake) Compose(e ledger.OutboxEntry) (*Reply, error) {
+// marked Auto-Submitted: auto-replied, text and HTML, in the language the
+// entry carries (decided once, when the request was recorded). The
+// Message-ID is a function of the entry, so a resend can be recognised.
+func (c *Composer) Compose(e ledger.OutboxEntry) (*Reply, error) {
 	lang := e.Language
 	if lang == "" {
 		lang = e.Result.Language
@@ -43,7 +63,7 @@ func (in *Intake) Compose(e ledger.OutboxEntry) (*Reply, error) {
 		lang = "en"
 	}
 	res := e.Result
-	em := templates.Email{Lang: lang, Kind: replyKind(e), Name: firstName(e.Origin.FromName), Desk: in.cfg.DeskName,
+	em := templates.Email{Lang: lang, Kind: replyKind(e), Name: firstName(e.Origin.FromName), Desk: c.deskName,
 		Subject: e.Origin.Subject, RequestID: e.RequestID, Understood: res.Understood}
 	switch em.Kind {
 	case "clarification":
@@ -60,9 +80,9 @@ func (in *Intake) Compose(e ledger.OutboxEntry) (*Reply, error) {
 	if em.Kind == "refusal" && em.Code == ledger.UnauthorizedSender {
 		em.RequestID = "" // nothing was recorded for a stranger
 	}
-	text, html := in.render.EmailReply(em)
+	text, html := c.render.EmailReply(em)
 
-	from := in.cfg.Desk
+	from := c.desk
 	if from == "" {
 		from = "licensedesk@localhost"
 	}
@@ -80,7 +100,7 @@ func (in *Intake) Compose(e ledger.OutboxEntry) (*Reply, error) {
 	if e.At.IsZero() {
 		h.SetDate(time.Now())
 	}
-	h.SetAddressList("From", []*mail.Address{{Name: in.cfg.DeskName, Address: from}})
+	h.SetAddressList("From", []*mail.Address{{Name: c.deskName, Address: from}})
 	h.SetAddressList("To", []*mail.Address{{Name: e.Origin.FromName, Address: e.Origin.From}})
 	h.SetSubject(r.Subject)
 	h.SetMessageID(r.MessageID)
@@ -99,7 +119,7 @@ func (in *Intake) Compose(e ledger.OutboxEntry) (*Reply, error) {
 	var buf bytes.Buffer
 	w, err := message.CreateWriter(&buf, h.Header)
 	if err != nil {
-		return nil, fmt.Errorf("mailintake: compose: %w", err)
+		return nil, fmt.Errorf("reply: compose: %w", err)
 	}
 	for _, part := range []struct{ ctype, body string }{{"text/plain", text}, {"text/html", html}} {
 		var ph message.Header
@@ -107,15 +127,15 @@ func (in *Intake) Compose(e ledger.OutboxEntry) (*Reply, error) {
 		ph.Set("Content-Transfer-Encoding", "quoted-printable")
 		pw, err := w.CreatePart(ph)
 		if err != nil {
-			return nil, fmt.Errorf("mailintake: compose: %w", err)
+			return nil, fmt.Errorf("reply: compose: %w", err)
 		}
 		if _, err := pw.Write([]byte(part.body)); err != nil {
-			return nil, fmt.Errorf("mailintake: compose: %w", err)
+			return nil, fmt.Errorf("reply: compose: %w", err)
 		}
 		pw.Close()
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("mailintake: compose: %w", err)
+		return nil, fmt.Errorf("reply: compose: %w", err)
 	}
 	r.Raw = buf.Bytes()
 	return r, nil
@@ -155,4 +175,13 @@ func firstName(name string) string {
 		return ""
 	}
 	return name
+}
+
+// RequestOf returns the request id carried by the Message-ID of one of our
+// replies (without <>), or "" for any other id.
+func RequestOf(messageID string) string {
+	if m := idPattern.FindStringSubmatch(messageID); m != nil {
+		return m[1]
+	}
+	return ""
 }
