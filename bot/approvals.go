@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/licensedesk/licensedesk/ledger"
-	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 )
 
@@ -37,9 +36,8 @@ const (
 	actionReason   = "reason"
 )
 
-// keyApprovalPosts is a global key: the {g} hash tag of the ledger's other
-// desk-wide keys.
-const keyApprovalPosts = "ld:{g}:approval-posts"
+// postKind names the approval posts in the ledger's registry of posts.
+const postKind = "approval"
 
 const (
 	// claimStale is how long a claim may go without its post before another
@@ -51,47 +49,6 @@ const (
 	finalKept = ledger.PendingLifetime + 24*time.Hour
 )
 
-// Post states.
-const (
-	postClaimed = "claimed"
-	postPosted  = "posted"
-	postFinal   = "final"
-)
-
-// postRecord is what the approval poster knows of one request.
-type postRecord struct {
-	State   string `json:"state"`
-	Owner   string `json:"owner,omitempty"`
-	Tenant  string `json:"tenant,omitempty"`
-	Channel string `json:"channel,omitempty"`
-	TS      string `json:"ts,omitempty"`
-	At      int64  `json:"at"` // Unix seconds of the last change
-}
-
-// claimScript claims a request for posting: when no one has, or when a
-// claim went stale. KEYS[1] the posts hash; ARGV: id, the claim record, the
-// Unix second before which a claim is stale.
-var claimScript = redis.NewScript(`
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur then
-  local ok, rec = pcall(cjson.decode, cur)
-  if not ok or type(rec) ~= 'table' or rec.state ~= 'claimed' or (tonumber(rec.at) or 0) >= tonumber(ARGV[3]) then
-    return 0
-  end
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
-`)
-
-// releaseScript gives a claim back after a failed post, unless another
-// poster took it over meanwhile. ARGV: id, the claim record as written.
-var releaseScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
-  return redis.call('HDEL', KEYS[1], ARGV[1])
-end
-return 0
-`)
-
 // instanceID names this process in claims, for the logs of a stuck claim.
 func instanceID() string {
 	host, _ := os.Hostname()
@@ -100,21 +57,18 @@ func instanceID() string {
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-func encodeRecord(r postRecord) string {
-	b, _ := json.Marshal(r)
-	return string(b)
-}
-
 // pollApprovals posts every pending request not posted yet, and updates the
 // messages of requests decided elsewhere (by command, by another replica,
 // or expired by the sweep).
 func (s *Server) pollApprovals(ctx context.Context) error {
-	rdb := s.desk.Ledger.Redis()
 	// The records are read before the pending list: a request decided in
 	// between is then seen as posted and not pending, and settled.
-	recs, err := rdb.HGetAll(ctx, keyApprovalPosts).Result()
+	recs, bad, err := s.desk.Ledger.Posts(ctx, postKind)
 	if err != nil {
-		return fmt.Errorf("bot: approval posts: %w", err)
+		return err
+	}
+	for _, id := range bad {
+		s.log.Warn("unreadable approval post record", "request", id)
 	}
 	pending, err := s.desk.Ledger.Pending(ctx)
 	if err != nil {
@@ -128,27 +82,21 @@ func (s *Server) pollApprovals(ctx context.Context) error {
 		if lnow.After(p.Expires) {
 			continue // the sweep settles it; nobody can approve it now
 		}
-		if raw, ok := recs[id]; ok {
-			var rec postRecord
-			if json.Unmarshal([]byte(raw), &rec) == nil && (rec.State != postClaimed || now.Unix()-rec.At < int64(claimStale/time.Second)) {
-				continue
-			}
+		if rec, ok := recs[id]; ok && (rec.State != ledger.PostClaimed || now.Unix()-rec.At < int64(claimStale/time.Second)) {
+			continue
 		}
 		if err := s.postApproval(ctx, p, now); err != nil {
 			return err
 		}
 	}
-	for id, raw := range recs {
-		var rec postRecord
-		if err := json.Unmarshal([]byte(raw), &rec); err != nil {
-			s.log.Warn("unreadable approval post record", "request", id, "err", err)
-			continue
-		}
+	for id, rec := range recs {
 		switch {
-		case rec.State == postPosted && !isPending[id]:
+		case rec.State == ledger.PostPosted && !isPending[id]:
 			s.finalizeApproval(ctx, id, nil, "", "")
-		case rec.State == postFinal && now.Sub(time.Unix(rec.At, 0)) > finalKept:
-			rdb.HDel(ctx, keyApprovalPosts, id)
+		case rec.State == ledger.PostFinal && now.Sub(time.Unix(rec.At, 0)) > finalKept:
+			if err := s.desk.Ledger.DeletePost(ctx, postKind, id); err != nil {
+				s.log.Warn("settled approval post not forgotten", "request", id, "err", err)
+			}
 		}
 	}
 	return nil
@@ -156,14 +104,14 @@ func (s *Server) pollApprovals(ctx context.Context) error {
 
 // postApproval claims and posts one pending request.
 func (s *Server) postApproval(ctx context.Context, p ledger.PendingRequest, now time.Time) error {
-	rdb := s.desk.Ledger.Redis()
+	l := s.desk.Ledger
 	id := p.Request.ID
-	claim := encodeRecord(postRecord{State: postClaimed, Owner: s.instance, Tenant: p.Request.Tenant, At: now.Unix()})
-	won, err := claimScript.Run(ctx, rdb, []string{keyApprovalPosts}, id, claim, now.Add(-claimStale).Unix()).Int()
+	claim := ledger.Post{Owner: s.instance, Tenant: p.Request.Tenant, At: now.Unix()}
+	won, err := l.ClaimPost(ctx, postKind, id, claim, now.Add(-claimStale))
 	if err != nil {
-		return fmt.Errorf("bot: claim %s: %w", id, err)
+		return err
 	}
-	if won == 0 {
+	if !won {
 		return nil // another poster has it
 	}
 	m := s.view.approvalRequest(p)
@@ -175,7 +123,7 @@ func (s *Server) postApproval(ctx context.Context, p ledger.PendingRequest, now 
 		return err
 	})
 	if err != nil {
-		if rerr := releaseScript.Run(ctx, rdb, []string{keyApprovalPosts}, id, claim).Err(); rerr != nil {
+		if rerr := l.ReleasePost(ctx, postKind, id, claim); rerr != nil {
 			s.log.Warn("approval claim not released", "request", id, "err", rerr)
 		}
 		return fmt.Errorf("bot: post approval %s: %w", id, err)
@@ -183,9 +131,9 @@ func (s *Server) postApproval(ctx context.Context, p ledger.PendingRequest, now 
 	if channel == "" {
 		channel = s.cfg.ApprovalChannel
 	}
-	rec := postRecord{State: postPosted, Owner: s.instance, Tenant: p.Request.Tenant, Channel: channel, TS: ts, At: s.now().Unix()}
-	if err := rdb.HSet(ctx, keyApprovalPosts, id, encodeRecord(rec)).Err(); err != nil {
-		return fmt.Errorf("bot: record approval post %s: %w", id, err)
+	rec := ledger.Post{State: ledger.PostPosted, Owner: s.instance, Tenant: p.Request.Tenant, Channel: channel, TS: ts, At: s.now().Unix()}
+	if err := l.SetPost(ctx, postKind, id, rec); err != nil {
+		return err
 	}
 	s.m.posted.Inc()
 	s.log.Info("approval request posted", "request", id, "tenant", p.Request.Tenant, "channel", channel)
@@ -199,10 +147,8 @@ func (s *Server) finalizeApproval(ctx context.Context, id string, res *ledger.Re
 	if s.api == nil || s.cfg.BotToken == "" {
 		return
 	}
-	rdb := s.desk.Ledger.Redis()
-	var rec postRecord
-	raw, err := rdb.HGet(ctx, keyApprovalPosts, id).Result()
-	known := err == nil && json.Unmarshal([]byte(raw), &rec) == nil && rec.State != postClaimed
+	rec, known, err := s.desk.Ledger.GetPost(ctx, postKind, id)
+	known = known && err == nil && rec.State != ledger.PostClaimed
 	if known {
 		channel, ts = rec.Channel, rec.TS
 	}
@@ -217,7 +163,7 @@ func (s *Server) finalizeApproval(ctx context.Context, id string, res *ledger.Re
 			}
 		}
 		r, err := s.desk.Ledger.Result(ctx, tenant, id)
-		if errors.Is(err, redis.Nil) {
+		if errors.Is(err, ledger.ErrUnknownRequest) {
 			// The tenant was re-imported without the request: there is
 			// nothing left to show, and nothing to try again.
 			s.log.Warn("decided request no longer in the ledger", "request", id)
@@ -252,10 +198,10 @@ func (s *Server) finalizeApproval(ctx context.Context, id string, res *ledger.Re
 }
 
 // markFinal records that a request's message shows its outcome.
-func (s *Server) markFinal(ctx context.Context, id string, rec postRecord, known bool) {
+func (s *Server) markFinal(ctx context.Context, id string, rec ledger.Post, known bool) {
 	if known {
-		rec.State, rec.At = postFinal, s.now().Unix()
-		if err := s.desk.Ledger.Redis().HSet(ctx, keyApprovalPosts, id, encodeRecord(rec)).Err(); err != nil {
+		rec.State, rec.At = ledger.PostFinal, s.now().Unix()
+		if err := s.desk.Ledger.SetPost(ctx, postKind, id, rec); err != nil {
 			s.log.Warn("approval post not marked final", "request", id, "err", err)
 		}
 	}

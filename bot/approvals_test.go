@@ -45,10 +45,12 @@ func postedApproval(t *testing.T, h *harness, id string) (string, string, apiCal
 		}
 		return false
 	})
-	var rec struct{ Channel, TS, State string }
+	var rec ledger.Post
 	eventually(t, "the post record of "+id, func() bool {
-		raw, err := h.desk.Ledger.Redis().HGet(context.Background(), bot.KeyApprovalPosts, id).Result()
-		return err == nil && json.Unmarshal([]byte(raw), &rec) == nil && rec.State == "posted"
+		var ok bool
+		var err error
+		rec, ok, err = h.desk.Ledger.GetPost(context.Background(), bot.PostKind, id)
+		return err == nil && ok && rec.State == ledger.PostPosted
 	})
 	return rec.Channel, rec.TS, call
 }

@@ -34,5 +34,5 @@ const (
 	CallbackReject   = callbackReject
 	BlockReason      = blockReason
 	ActionReason     = actionReason
-	KeyApprovalPosts = keyApprovalPosts
+	PostKind         = postKind
 )

@@ -16,7 +16,7 @@ func emailed(from string, ops ...ledger.Op) ledger.Request {
 
 func outbox(t *testing.T, l *ledger.Ledger) []ledger.OutboxEntry {
 	t.Helper()
-	msgs, err := l.Redis().XRange(context.Background(), "ld:{t:contoso}:outbox", "-", "+").Result()
+	msgs, err := ledger.RedisOf(l).XRange(context.Background(), "ld:{t:contoso}:outbox", "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func TestAWarmCacheSeesAnImportedTenantRecord(t *testing.T) {
 	if r := submit(t, l, operator, "fabrikam", add(1, "STANDARDPACK")); r.Status != ledger.StatusApplied {
 		t.Fatal(r.Status)
 	}
-	other := ledger.New(l.Redis(), nil, l.Clock(), nil)
+	other := ledger.New(ledger.RedisOf(l), nil, l.Clock(), nil)
 	seed, err := ledger.ParseSeed(strings.NewReader(`tenants:
   - id: fabrikam
     name: Fabrikam
@@ -69,7 +69,7 @@ func TestAWarmCacheSeesTheSweep(t *testing.T) {
 	ctx := context.Background()
 	submit(t, l, operator, "contoso", add(1, "SPE_E3")) // warm; SPE_E3 does not auto-renew
 	clock.Set(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
-	sweeper := ledger.New(l.Redis(), nil, clock, nil)
+	sweeper := ledger.New(ledger.RedisOf(l), nil, clock, nil)
 	if _, err := sweeper.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -32,9 +32,13 @@ type Ledger struct {
 	cat   *Catalog // base plus the overrides stored in Redis
 	cache *snapCache
 	cm    *committer
+
+	closer   func() // releases a store the ledger opened itself
+	embedded string // the address of an embedded store
 }
 
-// New returns a ledger on rdb. Call Refresh to load catalog overrides.
+// New returns a ledger on rdb, a client the caller owns (tests, and Open).
+// Call Refresh to load catalog overrides.
 func New(rdb redis.UniversalClient, base *Catalog, clock Clock, log *slog.Logger) *Ledger {
 	if base == nil {
 		base = DefaultCatalog()
@@ -47,9 +51,6 @@ func New(rdb redis.UniversalClient, base *Catalog, clock Clock, log *slog.Logger
 	}
 	return &Ledger{rdb: rdb, base: base, cat: base, clock: clock, log: log, cache: newSnapCache(10000), cm: newCommitter(rdb)}
 }
-
-// Redis returns the client the ledger uses.
-func (l *Ledger) Redis() redis.UniversalClient { return l.rdb }
 
 // Clock returns the ledger's clock.
 func (l *Ledger) Clock() Clock { return l.clock }
@@ -479,6 +480,9 @@ func (l *Ledger) duplicate(ctx context.Context, tenant, id string) (Result, erro
 func (l *Ledger) Result(ctx context.Context, tenant, id string) (Result, error) {
 	k := keysFor(tenant)
 	aid, err := l.rdb.HGet(ctx, k.results, id).Result()
+	if errors.Is(err, redis.Nil) {
+		return Result{}, fault.Permanent(fmt.Errorf("ledger: result %s: %w", id, ErrUnknownRequest))
+	}
 	if err != nil {
 		return Result{}, wrapf("ledger: result %s: %w", id, err)
 	}
@@ -639,3 +643,9 @@ func inverseOps(orig *Result) ([]Op, Code, string) {
 type cryptoReader struct{}
 
 func (cryptoReader) Read(p []byte) (int, error) { return crand.Read(p) }
+
+// Redis returns the client the ledger uses.
+//
+// Deprecated: being removed (the ledger is the only door to Redis); the
+// SMTP sender is its last user.
+func (l *Ledger) Redis() redis.UniversalClient { return l.rdb }

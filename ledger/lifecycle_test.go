@@ -245,7 +245,7 @@ func TestCatalogOverridesFromTheSeedApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new ledger on the same store sees the override.
-	l2 := ledger.New(l.Redis(), nil, l.Clock(), nil)
+	l2 := ledger.New(ledger.RedisOf(l), nil, l.Clock(), nil)
 	if err := l2.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // ErrUnknownTenant is returned by the read views for a tenant that does not exist.
 var ErrUnknownTenant = errors.New("ledger: unknown tenant")
+
+// ErrUnknownRequest is returned for a request id the tenant never recorded.
+var ErrUnknownRequest = errors.New("ledger: unknown request")
 
 // ProductLine is one line of the Licenses page (R-TOTAL, R-CONFLICT).
 type ProductLine struct {
@@ -298,7 +300,21 @@ func splitList(s string) []string {
 
 // Ping checks that the store answers.
 func (l *Ledger) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
 	return l.rdb.Ping(ctx).Err()
+}
+
+// OutboxLen is how many replies wait in a tenant's outbox ("": the
+// desk-wide one) to be sent.
+func (l *Ledger) OutboxLen(ctx context.Context, tenant string) (int64, error) {
+	key := KeyGlobalOutbox
+	if tenant != "" {
+		key = OutboxKey(tenant)
+	}
+	n, err := l.rdb.XLen(ctx, key).Result()
+	if err != nil {
+		return 0, wrapf("ledger: outbox: %w", err)
+	}
+	return n, nil
 }

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/licensedesk/licensedesk/internal/redact"
 	"gopkg.in/yaml.v3"
 )
 
@@ -131,30 +132,10 @@ func (c *Config) String() string {
 		case "yes":
 			val = "<redacted>"
 		case "url":
-			val = RedactURL(val)
+			val = redact.URL(val)
 		}
 		fmt.Fprintf(&b, "%s: %s\n", f.Tag.Get("yaml"), val)
 	}
 	return b.String()
 }
 
-// RedactURL hides the password of a URL (and of each URL of a list).
-func RedactURL(s string) string {
-	parts := strings.Split(s, ",")
-	for i, p := range parts {
-		u, err := url.Parse(strings.TrimSpace(p))
-		if err != nil || u.Scheme == "" {
-			if strings.Contains(p, "@") {
-				parts[i] = "<redacted>"
-			}
-			continue
-		}
-		if u.User != nil {
-			if _, has := u.User.Password(); has {
-				u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			}
-		}
-		parts[i] = u.String()
-	}
-	return strings.Join(parts, ",")
-}

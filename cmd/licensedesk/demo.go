@@ -27,7 +27,6 @@ import (
 	"github.com/licensedesk/licensedesk/mailintake"
 	"github.com/licensedesk/licensedesk/mailintake/decode"
 	"github.com/licensedesk/licensedesk/mailintake/watch"
-	"github.com/redis/go-redis/v9"
 )
 
 //go:embed demodata/desk.yaml demodata/mails/*.eml
@@ -51,12 +50,11 @@ func (e *env) demo(ctx context.Context, args []string) int {
 	out := e.stdout
 	quiet := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	rdb, closeStore, err := embeddedStore(quiet, e.stderr)
+	l, err := openEmbedded(ctx, quiet, e.stderr)
 	if err != nil {
 		return e.fail(err)
 	}
-	defer closeStore()
-	l := ledger.New(rdb, nil, ledger.SystemClock{}, quiet)
+	defer l.Close()
 	if err := demoSeed(ctx, l); err != nil {
 		return e.fail(err)
 	}
@@ -144,7 +142,7 @@ func (e *env) demo(ctx context.Context, args []string) int {
 	if *once {
 		return exitOK
 	}
-	a := rdb.(*redis.Client).Options().Addr
+	a := l.EmbeddedAddr()
 	fmt.Fprintf(out, "The demo keeps running. Try, from another shell:\n"+
 		"  LICENSEDESK_REDIS_URL=redis://%s licensedesk exec 'show contoso --detail'\n"+
 		"  LICENSEDESK_REDIS_URL=redis://%s licensedesk exec --as U0BILL 'approve <the LD-… id above>'\n"+

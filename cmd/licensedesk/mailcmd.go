@@ -137,16 +137,12 @@ func (e *env) drainOutbox(ctx context.Context, cfg *Config, l *ledger.Ledger, in
 	if err != nil {
 		return err
 	}
-	key := ledger.KeyGlobalOutbox
-	if tenant != "" {
-		key = ledger.OutboxKey(tenant)
-	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	for {
-		n, err := l.Redis().XLen(ctx, key).Result()
+		n, err := l.OutboxLen(ctx, tenant)
 		if err == nil && n == 0 {
 			cancel()
 			<-done

@@ -17,7 +17,6 @@ import (
 
 	"github.com/licensedesk/licensedesk/bot"
 	"github.com/licensedesk/licensedesk/ledger"
-	"github.com/redis/go-redis/v9"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)) }
@@ -118,14 +117,14 @@ func (e *env) config(path string) (*Config, error) {
 	return LoadConfig(path, e.getenv)
 }
 
-// openLedger opens the configured store; commands other than serve refuse
-// to run without one.
+// openLedger opens the configured store; commands other than serve and
+// demo refuse to run without one.
 func (e *env) openLedger(ctx context.Context, cfg *Config) (*ledger.Ledger, func(), error) {
-	rdb, err := openRedis(ctx, cfg.RedisURL)
+	l, err := ledger.Open(ctx, cfg.RedisURL, ledger.SystemClock{}, e.log)
 	if err != nil {
 		return nil, nil, err
 	}
-	return e.ledgerOn(ctx, rdb, func() { rdb.Close() })
+	return l, l.Close, nil
 }
 
 // configuredLedger loads the configuration and opens the store it names:
@@ -143,18 +142,9 @@ func (e *env) configuredLedger(ctx context.Context, cfgPath string) (*Config, *l
 	return cfg, l, closer, exitOK
 }
 
-func (e *env) ledgerOn(ctx context.Context, rdb redis.UniversalClient, closer func()) (*ledger.Ledger, func(), error) {
-	l := ledger.New(rdb, nil, ledger.SystemClock{}, e.log)
-	if err := l.Refresh(ctx); err != nil {
-		closer()
-		return nil, nil, err
-	}
-	return l, closer, nil
-}
-
 func (e *env) fail(err error) int {
 	fmt.Fprintf(e.stderr, "licensedesk: %v\n", err)
-	if errors.Is(err, errNoStore) || errors.Is(err, errUsage) {
+	if errors.Is(err, ledger.ErrNoStore) || errors.Is(err, ledger.ErrBadStoreURL) || errors.Is(err, errUsage) {
 		return exitUsage
 	}
 	var cfgErr *configError

@@ -22,7 +22,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 )
 
@@ -180,22 +179,16 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	if err != nil {
 		return e.fail(&configError{err})
 	}
-	var rdb redis.UniversalClient
-	var closer func()
+	var l *ledger.Ledger
 	if cfg.RedisURL == "" {
-		rdb, closer, err = embeddedStore(e.log, e.stderr)
+		l, err = openEmbedded(ctx, e.log, e.stderr)
 	} else {
-		rdb, err = openRedis(ctx, cfg.RedisURL)
-		closer = func() { rdb.Close() }
+		l, err = ledger.Open(ctx, cfg.RedisURL, ledger.SystemClock{}, e.log)
 	}
 	if err != nil {
 		return e.fail(err)
 	}
-	defer closer()
-	l, _, err := e.ledgerOn(ctx, rdb, func() {})
-	if err != nil {
-		return e.fail(err)
-	}
+	defer l.Close()
 	if *seedPath != "" {
 		if err := l.ImportFile(ctx, *seedPath); err != nil {
 			return e.fail(&configError{err})
@@ -214,8 +207,8 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	go func() { errc <- srv.ListenAndServe() }()
 	e.log.Info("serving", "addr", cfg.HTTPAddr, "slack", svc.bot != nil, "imap", svc.watcher != nil, "smtp", svc.sender != nil, "config", cfg.String())
 	fmt.Fprintf(e.stderr, "licensedesk is serving on %s (GET /healthz, GET /metrics). Stop with Ctrl-C.\n", cfg.HTTPAddr)
-	if a, ok := rdb.(*redis.Client); ok && cfg.RedisURL == "" {
-		fmt.Fprintf(e.stderr, "Try it from another shell: LICENSEDESK_REDIS_URL=redis://%s licensedesk exec help\n", a.Options().Addr)
+	if a := l.EmbeddedAddr(); a != "" {
+		fmt.Fprintf(e.stderr, "Try it from another shell: LICENSEDESK_REDIS_URL=redis://%s licensedesk exec help\n", a)
 	}
 	code := exitOK
 	select {
