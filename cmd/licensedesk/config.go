@@ -138,4 +138,3 @@ func (c *Config) String() string {
 	}
 	return b.String()
 }
-
