@@ -166,6 +166,12 @@ func (l *Ledger) Decide(ctx context.Context, id string, by Requester, approve bo
 	// once key (R-IDEMPOTENT), not the message's key, which the pending
 	// record already used.
 	req.IdempotencyKey = ""
+	if approve {
+		req.ApprovedBy = by.ID
+		if by.Operator && req.ApprovedBy == "" {
+			req.ApprovedBy = "cli"
+		}
+	}
 	return l.apply(ctx, &req, l.Catalog(), dec)
 }
 

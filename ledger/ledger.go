@@ -214,9 +214,6 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 			res = decidedResult(req, now, dec)
 		} else {
 			res, eff = Plan(snap, req, cat, now)
-			if code, msg := authorize(req, &snap.Tenant); code != "" {
-				res, eff = refusedResult(req, now, code, msg), Effects{}
-			}
 			l.nameHolders(ctx, req.Tenant, &res)
 		}
 		email := req.Origin.Channel == ChannelEmail
@@ -255,17 +252,11 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 			spec.pending = "-"
 			spec.once, spec.onceSet = "decide:"+req.ID, true
 			kind = "decision"
-		case res.Status == StatusApplied || res.Status == StatusPartiallyApplied || res.Status == StatusPendingApproval:
-			if res.Status != StatusPendingApproval && !needsApproval(req, &res, &snap.Tenant) && !budget.over {
-				break
-			}
+		case res.Status == StatusPendingApproval || (budget.over && (res.Status == StatusApplied || res.Status == StatusPartiallyApplied)):
 			// R-APPROVAL: the request waits for a desk admin; nothing is
 			// applied now. The plan is kept to show the admin what it does.
 			// SPEC §4.4: a sender over the reply limit is held the same way.
-			res.Status = StatusPendingApproval
-			for i := range res.Ops {
-				res.Ops[i].Outcome = OutcomePending
-			}
+			hold(&res)
 			eff = Effects{}
 			pend, err := json.Marshal(PendingRequest{Request: *req, Planned: res, At: now, Expires: now.Add(PendingLifetime)})
 			if err != nil {

@@ -10,13 +10,21 @@ import (
 	"time"
 )
 
-// Plan checks every rule of SPEC §3 for req against the snapshot and returns
-// the result and the writes that applying it would make. It is a pure
-// function: the same snapshot, request, catalog and time give the same plan.
+// Plan decides a whole request: it checks every rule of SPEC §3 for req
+// against the snapshot, the requester's roles (R-ROLE-BUY, R-ROLE-ASSIGN)
+// and the tenant's approval policy (R-APPROVAL), and returns the result and
+// the writes that applying it would make. It is a pure function: the same
+// snapshot, request, catalog and time give the same plan.
 //
 // A refused seat operation refuses the whole request and the effects are
 // empty (R-ATOMIC). Assignment operations are decided per user (R-ASSIGN).
+// A request that must wait for a desk admin comes back pending, with the
+// planned outcomes marked pending and no effects; a dry run comes back
+// dry_run with no effects (R-DRYRUN).
 func Plan(snap *Snapshot, req *Request, cat *Catalog, now time.Time) (Result, Effects) {
+	if code, msg := authorize(req, &snap.Tenant); code != "" {
+		return refusedResult(req, now, code, msg), Effects{}
+	}
 	p := &planner{w: newWork(snap), req: req, cat: cat, now: now}
 	res := Result{RequestID: req.ID, Tenant: req.Tenant, At: now, Undoes: req.Undoes, Errors: []Error{}}
 	p.unassigning = unassignSet(req)
@@ -86,12 +94,25 @@ func Plan(snap *Snapshot, req *Request, cat *Catalog, now time.Time) (Result, Ef
 	if res.Status == StatusRefused {
 		return res, Effects{}
 	}
-	eff := p.w.effects()
 	if req.DryRun {
+		// R-DRYRUN: the full checks and the reply, nothing changes.
 		res.Status = StatusDryRun
 		return res, Effects{}
 	}
-	return res, eff
+	if req.ApprovedBy == "" && needsApproval(req, &res, &snap.Tenant) {
+		hold(&res)
+		return res, Effects{}
+	}
+	return res, p.w.effects()
+}
+
+// hold turns a planned result into one that waits for a desk admin
+// (R-APPROVAL): nothing is applied; the outcomes say what would be.
+func hold(res *Result) {
+	res.Status = StatusPendingApproval
+	for i := range res.Ops {
+		res.Ops[i].Outcome = OutcomePending
+	}
 }
 
 // overallStatus folds the operations' outcomes into the request's status.

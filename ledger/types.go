@@ -352,6 +352,9 @@ type Request struct {
 	Text string `json:"text,omitempty"`
 	// Undoes names the request this one reverses (undo LD-…).
 	Undoes string `json:"undoes,omitempty"`
+	// ApprovedBy names the desk admin who approved a pending request: the
+	// approval policy is then met (R-APPROVAL).
+	ApprovedBy string `json:"approved_by,omitempty"`
 	// Language is the language of the reply ("fr" or "en"), decided once by
 	// the edge that received the request; empty means the tenant's.
 	Language string `json:"language,omitempty"`
