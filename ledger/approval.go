@@ -67,6 +67,13 @@ func needsApproval(req *Request, res *Result, t *Tenant) bool {
 			}
 		case OpRenew, OpAutoRenew:
 			return true // commitments change: a person decides
+		case OpSwitch:
+			// R-SWITCH: seats bought count as additions; the removals that
+			// --return implies always wait.
+			if r.Returned > 0 || r.Scheduled > 0 {
+				return true
+			}
+			seats += r.Bought
 		}
 	}
 	return seats > max

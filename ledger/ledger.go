@@ -185,6 +185,15 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
+		if hasAll(req) {
+			// R-SWITCH --all: the holders of FROM, read afresh on every
+			// attempt; the commit checks FROM's version, which every
+			// assignment moves, so a holder added meanwhile is not missed.
+			if err := l.expandAll(ctx, req); err != nil {
+				return Result{}, err
+			}
+			n = needsOf(req, cat)
+		}
 		now := l.clock.Now()
 		// A warm cache saves the read; the commit checks the versions all
 		// the same (and the idempotency key), so nothing stale is applied.
@@ -367,12 +376,37 @@ func backoff(ctx context.Context, attempt int) {
 	}
 }
 
+// hasAll reports whether a request names every holder of a product.
+func hasAll(req *Request) bool {
+	return slices.ContainsFunc(req.Ops, func(op Op) bool { return op.Kind == OpSwitch && op.All })
+}
+
+// expandAll replaces switch --all with the holders of FROM: up to
+// MaxUsersPerOp, and one more to let the planner say there are too many.
+func (l *Ledger) expandAll(ctx context.Context, req *Request) error {
+	for i := range req.Ops {
+		op := &req.Ops[i]
+		if op.Kind != OpSwitch || !op.All {
+			continue
+		}
+		users, err := l.rdb.ZRange(ctx, keysFor(req.Tenant).holders(op.SKU), 0, MaxUsersPerOp).Result()
+		if err != nil {
+			return wrapf("ledger: holders of %s: %w", op.SKU, err)
+		}
+		expandAll(op, users)
+	}
+	return nil
+}
+
 // normalizeOps resolves product names to catalog SKUs and folds user names.
 func normalizeOps(req *Request, cat *Catalog) {
 	for i := range req.Ops {
 		op := &req.Ops[i]
 		if p, ok := cat.Get(op.SKU); ok {
 			op.SKU = p.SKU
+		}
+		if p, ok := cat.Get(op.To); ok && op.To != "" {
+			op.To = p.SKU
 		}
 		if len(op.Users) <= MaxUsersPerOp {
 			for j, u := range op.Users {
@@ -404,14 +438,8 @@ func authorize(req *Request, t *Tenant) (Code, string) {
 	roles := req.Requester.Roles
 	contact := req.Origin.Channel == ChannelEmail
 	if contact {
-		roles = nil
-		found := false
-		for _, c := range t.Contacts {
-			if strings.EqualFold(c.Email, req.Requester.ID) {
-				roles, found = c.Roles, true
-			}
-		}
-		if !found {
+		roles = contactRoles(t, req.Requester.ID)
+		if !slices.ContainsFunc(t.Contacts, func(c Contact) bool { return strings.EqualFold(c.Email, req.Requester.ID) }) {
 			return UnauthorizedSender, "the sender is not a contact of this tenant"
 		}
 	}
@@ -622,6 +650,19 @@ func inverseOps(orig *Result) ([]Op, Code, string) {
 			}
 		case OpAutoRenew:
 			ops = append(ops, Op{Kind: OpAutoRenew, Subscription: r.Subscription, SKU: r.SKU, AutoRenew: !r.AutoRenew})
+		case OpSwitch:
+			// R-SWITCH: undo moves the users back, under the same rules;
+			// the seats bought for them go back too, as far as R-REMOVE
+			// allows.
+			var users []string
+			for _, u := range r.UserResults {
+				if u.Outcome == OutcomeApplied {
+					users = append(users, u.UPN)
+				}
+			}
+			if len(users) > 0 {
+				ops = append(ops, Op{Kind: OpSwitch, SKU: r.To, To: r.SKU, Users: users, Return: r.Bought > 0})
+			}
 		}
 	}
 	if len(ops) == 0 {

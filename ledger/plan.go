@@ -48,11 +48,15 @@ func Plan(snap *Snapshot, req *Request, cat *Catalog, now time.Time) (Result, Ef
 			r = p.renew(op)
 		case OpAutoRenew:
 			r = p.autorenew(op)
+		case OpSwitch:
+			r = p.switchUsers(op)
 		default:
 			r = OpResult{Op: op.Kind, Outcome: OutcomeRefused, Code: InvalidRequest,
 				Detail: fmt.Sprintf("unknown operation %q", op.Kind)}
 		}
-		if op.Kind.IsSeatOp() && r.Outcome == OutcomeRefused {
+		if r.Outcome == OutcomeRefused && (op.Kind.IsSeatOp() || (op.Kind == OpSwitch && r.Code != "")) {
+			// A switch refused as a whole (its purchase, its roles) is a
+			// refused seat operation.
 			seatRefused = true
 		}
 		res.Ops = append(res.Ops, r)

@@ -96,7 +96,7 @@ func needsOf(req *Request, cat *Catalog) need {
 			sku = p.SKU
 		}
 		switch op.Kind {
-		case OpAdd, OpSet:
+		case OpAdd, OpSet, OpSwitch: // a switch may buy seats of its TO
 			// The credit limit of R-ADD is tenant-wide: read every product
 			// when (and only when) the tenant has one.
 			n.credit = true
@@ -107,6 +107,13 @@ func needsOf(req *Request, cat *Catalog) need {
 		}
 		if sku != "" {
 			n.skus[sku] = true
+		}
+		if op.To != "" {
+			to := op.To
+			if p, ok := cat.Get(to); ok {
+				to = p.SKU
+			}
+			n.skus[to] = true
 		}
 		if len(op.Users) <= MaxUsersPerOp {
 			for _, u := range op.Users {
