@@ -41,57 +41,88 @@ type TenantView struct {
 // Show returns a tenant's Licenses page: one line per product, several
 // subscriptions of a product added up (R-TOTAL), conflicts flagged.
 func (l *Ledger) Show(ctx context.Context, tenant string) (TenantView, error) {
-	k := keysFor(tenant)
+	vs, err := l.views(ctx, []string{tenant})
+	if err != nil {
+		return TenantView{}, err
+	}
+	if vs[0] == nil {
+		return TenantView{}, ErrUnknownTenant
+	}
+	return *vs[0], nil
+}
+
+// views reads the Licenses pages of several tenants in one round trip: the
+// tenant record, the subscriptions and the per-product assigned counters,
+// never the users (a count of them only). A tenant that does not exist
+// maps to nil.
+func (l *Ledger) views(ctx context.Context, tenants []string) ([]*TenantView, error) {
+	type cmds struct {
+		tc *redis.StringCmd
+		sc *redis.MapStringStringCmd
+		ac *redis.MapStringStringCmd
+		uc *redis.IntCmd
+	}
 	pipe := l.rdb.Pipeline()
-	tc := pipe.Get(ctx, k.tenant)
-	sc := pipe.HGetAll(ctx, k.subs)
-	ac := pipe.HGetAll(ctx, k.assigned)
-	uc := pipe.HLen(ctx, k.users)
+	all := make([]cmds, len(tenants))
+	for i, t := range tenants {
+		k := keysFor(t)
+		all[i] = cmds{pipe.Get(ctx, k.tenant), pipe.HGetAll(ctx, k.subs), pipe.HGetAll(ctx, k.assigned), pipe.HLen(ctx, k.users)}
+	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return TenantView{}, wrapf("ledger: show %s: %w", tenant, err)
+		return nil, wrapf("ledger: show: %w", err)
 	}
-	var v TenantView
-	raw, err := tc.Result()
-	if errors.Is(err, redis.Nil) {
-		return v, ErrUnknownTenant
-	}
-	if err := json.Unmarshal([]byte(raw), &v.Tenant); err != nil {
-		return v, wrapf("ledger: show %s: %w", tenant, err)
-	}
-	v.Users = uc.Val()
 	cat := l.Catalog()
-	skus := map[string]bool{}
-	for sku := range sc.Val() {
-		skus[sku] = true
-	}
-	for sku, n := range ac.Val() {
-		if n != "0" {
+	out := make([]*TenantView, len(tenants))
+	for i, c := range all {
+		raw, err := c.tc.Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		v := &TenantView{Users: c.uc.Val()}
+		if err := json.Unmarshal([]byte(raw), &v.Tenant); err != nil {
+			return nil, wrapf("ledger: show %s: %w", tenants[i], err)
+		}
+		subsBySKU := map[string][]Subscription{}
+		for sku, raw := range c.sc.Val() {
+			var subs []Subscription
+			if err := json.Unmarshal([]byte(raw), &subs); err != nil {
+				return nil, wrapf("ledger: show %s: %w", tenants[i], err)
+			}
+			subsBySKU[sku] = subs
+		}
+		skus := map[string]bool{}
+		for sku := range subsBySKU {
 			skus[sku] = true
 		}
-	}
-	for _, sku := range sortedKeys(skus) {
-		var subs []Subscription
-		if raw, ok := sc.Val()[sku]; ok {
-			if err := json.Unmarshal([]byte(raw), &subs); err != nil {
-				return v, wrapf("ledger: show %s: %w", tenant, err)
+		for sku, n := range c.ac.Val() {
+			if n != "0" {
+				skus[sku] = true
 			}
 		}
-		assigned, _ := strconv.Atoi(ac.Val()[sku])
-		line := ProductLine{SKU: sku, Name: sku, Total: totalOf(subs), Assigned: assigned, Subscriptions: subs}
-		line.Available = line.Total - line.Assigned
-		line.Conflict = line.Available < 0
-		if p, ok := cat.Get(sku); ok {
-			line.Name, line.Currency = p.Name, p.Currency
-			for _, s := range subs {
-				if s.Billed() {
-					line.MonthlyCost += float64(s.Quantity()) * p.Price(s.Term)
-				}
-			}
-			line.MonthlyCost = round2(line.MonthlyCost)
+		for _, sku := range sortedKeys(skus) {
+			assigned, _ := strconv.Atoi(c.ac.Val()[sku])
+			v.Products = append(v.Products, productLine(cat, sku, subsBySKU[sku], assigned))
 		}
-		v.Products = append(v.Products, line)
+		out[i] = v
 	}
-	return v, nil
+	return out, nil
+}
+
+// productLine is one product of a tenant as the Licenses page shows it.
+func productLine(cat *Catalog, sku string, subs []Subscription, assigned int) ProductLine {
+	line := ProductLine{SKU: sku, Name: sku, Total: totalOf(subs), Assigned: assigned, Subscriptions: subs}
+	line.Available = line.Total - line.Assigned
+	line.Conflict = line.Available < 0
+	if p, ok := cat.Get(sku); ok {
+		line.Name, line.Currency = p.Name, p.Currency
+		for _, s := range subs {
+			if s.Billed() {
+				line.MonthlyCost += float64(s.Quantity()) * p.Price(s.Term)
+			}
+		}
+		line.MonthlyCost = round2(line.MonthlyCost)
+	}
+	return line
 }
 
 // Tenants returns every tenant id, sorted.
@@ -128,6 +159,8 @@ type Conflict struct {
 }
 
 // Conflicts lists the products in conflict, for one tenant or ("") all.
+// The desk is read in batches of tenants per round trip, and the holders
+// of a product only where it is in conflict.
 func (l *Ledger) Conflicts(ctx context.Context, tenant string) ([]Conflict, error) {
 	tenants := []string{tenant}
 	if tenant == "" {
@@ -137,20 +170,29 @@ func (l *Ledger) Conflicts(ctx context.Context, tenant string) ([]Conflict, erro
 		}
 	}
 	var out []Conflict
-	for _, t := range tenants {
-		v, err := l.Show(ctx, t)
+	for start := 0; start < len(tenants); start += reportBatch {
+		batch := tenants[start:min(start+reportBatch, len(tenants))]
+		views, err := l.views(ctx, batch)
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range v.Products {
-			if !p.Conflict {
+		for i, v := range views {
+			if v == nil {
+				if tenant != "" {
+					return nil, ErrUnknownTenant
+				}
 				continue
 			}
-			users, err := l.rdb.ZRange(ctx, keysFor(t).holders(p.SKU), 0, 99).Result()
-			if err != nil {
-				return nil, wrapf("ledger: conflicts %s: %w", t, err)
+			for _, p := range v.Products {
+				if !p.Conflict {
+					continue
+				}
+				users, err := l.rdb.ZRange(ctx, keysFor(batch[i]).holders(p.SKU), 0, 99).Result()
+				if err != nil {
+					return nil, wrapf("ledger: conflicts %s: %w", batch[i], err)
+				}
+				out = append(out, Conflict{Tenant: batch[i], SKU: p.SKU, Total: p.Total, Assigned: p.Assigned, Users: users})
 			}
-			out = append(out, Conflict{Tenant: t, SKU: p.SKU, Total: p.Total, Assigned: p.Assigned, Users: users})
 		}
 	}
 	return out, nil
