@@ -352,6 +352,11 @@ type Request struct {
 	Text string `json:"text,omitempty"`
 	// Undoes names the request this one reverses (undo LD-…).
 	Undoes string `json:"undoes,omitempty"`
+	// Continues names the earlier request whose conversation this one
+	// answers (SPEC §4.6), and Thread holds that conversation's messages,
+	// oldest first, so that history and approvals show how it came about.
+	Continues string `json:"continues,omitempty"`
+	Thread    []Turn `json:"thread,omitempty"`
 	// ApprovedBy names the desk admin who approved a pending request: the
 	// approval policy is then met (R-APPROVAL).
 	ApprovedBy string `json:"approved_by,omitempty"`
@@ -443,6 +448,46 @@ type Error struct {
 	Detail string `json:"detail,omitempty"`
 	// Candidates are the products an ambiguous name could mean.
 	Candidates []string `json:"candidates,omitempty"`
+	// Partial is what was understood of the operation this question is
+	// about, with its missing part empty (the product, the quantity, the
+	// users): a customer's answer completes it (SPEC §4.6).
+	Partial *Op `json:"partial,omitempty"`
+}
+
+// Answer holds the figures of an informational reply (status answered): a
+// question about the tenant's own licences, answered without a change.
+type Answer struct {
+	Products []AnswerLine `json:"products,omitempty"`
+	// Report is the tenant's report (R-REPORT), for "what licences are we
+	// not using?".
+	Report *TenantReport `json:"report,omitempty"`
+}
+
+// AnswerLine is what the desk tells a customer about one product they asked
+// about: its figures (R-TOTAL), its price, and what N more would cost.
+type AnswerLine struct {
+	SKU          string  `json:"sku"`
+	Total        int     `json:"total"`
+	Assigned     int     `json:"assigned"`
+	Available    int     `json:"available"`
+	MonthlyCost  float64 `json:"monthly_cost"`
+	SeatPrice    float64 `json:"seat_price"` // per seat per month, at the term new seats would take
+	Term         string  `json:"term,omitempty"`
+	Currency     string  `json:"currency"`
+	Held         bool    `json:"held"` // the tenant has a subscription to it
+	More         int     `json:"more,omitempty"`
+	MoreMonthly  float64 `json:"more_monthly,omitempty"`  // what More seats add to the monthly cost
+	MoreProrated float64 `json:"more_prorated,omitempty"` // what More seats would be charged now, prorated (R-COST)
+}
+
+// Turn is one earlier message of a conversation by email (SPEC §4.6), as
+// the desk keeps it with the request it led to.
+type Turn struct {
+	RequestID string    `json:"request_id"`
+	From      string    `json:"from,omitempty"`
+	Text      string    `json:"text,omitempty"`
+	Status    Status    `json:"status,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 // Result is the outcome of a request.
@@ -462,6 +507,8 @@ type Result struct {
 	Understood []Op `json:"understood,omitempty"`
 	// Language is the language of the reply ("fr" or "en").
 	Language string `json:"language,omitempty"`
+	// Answer holds the figures of an answered question.
+	Answer *Answer `json:"answer,omitempty"`
 	// ReplyLimited is set when the sender's reply limit held the reply
 	// back (SPEC §4.4): no reply was queued, or only the hourly notice.
 	ReplyLimited bool `json:"reply_limited,omitempty"`
