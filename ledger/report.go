@@ -240,3 +240,75 @@ func (l *Ledger) conflictUsers(ctx context.Context, tenant string, tr *TenantRep
 	}
 	return nil
 }
+
+// Ask is one question of a customer about their own licences: the figures
+// of a product and, with More, what that many more seats would cost; or,
+// with Unused, the tenant's report.
+type Ask struct {
+	SKU    string `json:"sku,omitempty"`
+	More   int    `json:"more,omitempty"`
+	Unused bool   `json:"unused,omitempty"`
+}
+
+// Answer gives the figures that answer a tenant's questions (status
+// answered): nothing is planned or changed. A product the tenant has no
+// subscription to is answered with its catalog price and Held false.
+func (l *Ledger) Answer(ctx context.Context, tenant string, asks []Ask) (Answer, error) {
+	var ans Answer
+	var unused bool
+	for _, a := range asks {
+		unused = unused || a.Unused
+	}
+	if unused {
+		rep, err := l.Report(ctx, tenant)
+		if err != nil {
+			return ans, err
+		}
+		ans.Report = &rep.Tenants[0]
+	}
+	v, err := l.Show(ctx, tenant)
+	if err != nil {
+		return ans, err
+	}
+	cat, now := l.Catalog(), l.clock.Now()
+	for _, a := range asks {
+		if a.SKU == "" {
+			continue
+		}
+		prod, ok := cat.Get(a.SKU)
+		if !ok {
+			continue
+		}
+		line := AnswerLine{SKU: prod.SKU, Currency: prod.Currency, Term: TermMonth, More: max(a.More, 0)}
+		var subs []Subscription
+		for _, p := range v.Products {
+			if p.SKU == prod.SKU {
+				line.Total, line.Assigned, line.Available, line.MonthlyCost = p.Total, p.Assigned, p.Available, p.MonthlyCost
+				subs = p.Subscriptions
+			}
+		}
+		line.Held = len(subs) > 0
+		// New seats go to the subscription R-ADD would choose: priced at
+		// its term, prorated to its term's end.
+		var into *Subscription
+		for i := range subs {
+			if code, _ := addRefusal(&subs[i]); code == "" && (into == nil || subs[i].TermEnd.After(into.TermEnd)) {
+				into = &subs[i]
+			}
+		}
+		if into != nil {
+			line.Term = into.Term
+		}
+		line.SeatPrice = round2(prod.Price(line.Term))
+		if line.More > 0 {
+			line.MoreMonthly = round2(float64(line.More) * prod.Price(line.Term))
+			if into != nil {
+				line.MoreProrated = round2(prorate(line.More, prod.Price(into.Term), *into, now))
+			} else {
+				line.MoreProrated = line.MoreMonthly // a new monthly subscription starts now
+			}
+		}
+		ans.Products = append(ans.Products, line)
+	}
+	return ans, nil
+}

@@ -204,3 +204,29 @@ func BenchmarkDeskReport(b *testing.B) {
 		}
 	}
 }
+
+// A customer's question is answered with the figures, and nothing changes.
+func TestAnswerGivesTheFiguresOfAQuestion(t *testing.T) {
+	l, _, _ := setup(t)
+	ctx := context.Background()
+	ans, err := l.Answer(ctx, "contoso", []ledger.Ask{{SKU: "SPB", More: 5}, {SKU: "SPE_E5"}, {Unused: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Products) != 2 {
+		t.Fatalf("%d products", len(ans.Products))
+	}
+	spb := ans.Products[0]
+	if spb.Total != 13 || spb.Available != 2 || !spb.Held || spb.More != 5 || spb.MoreMonthly <= 0 || spb.MoreProrated <= 0 || spb.MoreProrated > spb.MoreMonthly*12 {
+		t.Errorf("SPB %+v", spb)
+	}
+	if e5 := ans.Products[1]; e5.Held || e5.SeatPrice <= 0 || e5.Total != 0 {
+		t.Errorf("a product the tenant does not hold: %+v", e5)
+	}
+	if ans.Report == nil || ans.Report.Tenant != "contoso" {
+		t.Errorf("report %+v", ans.Report)
+	}
+	if got := figures(t, l, "contoso", "SPB"); got.Total != 13 {
+		t.Errorf("an answer changed SPB: %+v", got)
+	}
+}
