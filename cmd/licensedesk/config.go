@@ -8,18 +8,24 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/licensedesk/licensedesk/mailintake"
 
 	"github.com/licensedesk/licensedesk/internal/redact"
 	"gopkg.in/yaml.v3"
 )
 
 // Config holds every setting of SPEC §6.2. Each has a YAML key and an
-// environment variable; the variable wins. Secrets can also come from a
-// file (*_file), and never appear in String().
+// environment variable; the variable wins, also over the file's *_file form
+// of the same secret. Secrets can also come from a file (*_file), and never
+// appear in String().
 type Config struct {
 	RedisURL           string `yaml:"redis_url" env:"LICENSEDESK_REDIS_URL" secret:"url"`
 	RedisURLFile       string `yaml:"redis_url_file" env:"LICENSEDESK_REDIS_URL_FILE"`
+	AllowEmbeddedStore bool   `yaml:"allow_embedded_store" env:"LICENSEDESK_ALLOW_EMBEDDED_STORE"`
 	HTTPAddr           string `yaml:"http_addr" env:"LICENSEDESK_HTTP_ADDR"`
 	SlackSigningSecret string `yaml:"slack_signing_secret" env:"SLACK_SIGNING_SECRET" secret:"yes"`
 	SlackSigningFile   string `yaml:"slack_signing_secret_file" env:"SLACK_SIGNING_SECRET_FILE"`
@@ -29,6 +35,8 @@ type Config struct {
 	SlackAppTokenFile  string `yaml:"slack_app_token_file" env:"SLACK_APP_TOKEN_FILE"`
 	SlackAPIURL        string `yaml:"slack_api_url" env:"SLACK_API_URL"`
 	ApprovalChannel    string `yaml:"approval_channel" env:"LICENSEDESK_APPROVAL_CHANNEL"`
+	ReportChannel      string `yaml:"report_channel" env:"LICENSEDESK_REPORT_CHANNEL"`
+	ReportTimezone     string `yaml:"report_timezone" env:"LICENSEDESK_REPORT_TIMEZONE"`
 	IMAPURL            string `yaml:"imap_url" env:"LICENSEDESK_IMAP_URL" secret:"url"`
 	IMAPURLFile        string `yaml:"imap_url_file" env:"LICENSEDESK_IMAP_URL_FILE"`
 	SMTPURL            string `yaml:"smtp_url" env:"LICENSEDESK_SMTP_URL" secret:"url"`
@@ -36,33 +44,35 @@ type Config struct {
 	From               string `yaml:"from" env:"LICENSEDESK_FROM"`
 	DeskName           string `yaml:"desk_name" env:"LICENSEDESK_DESK_NAME"`
 	TrustedAuthserv    string `yaml:"trusted_authserv" env:"LICENSEDESK_TRUSTED_AUTHSERV"`
+	RequireAuthPass    bool   `yaml:"require_auth_pass" env:"LICENSEDESK_REQUIRE_AUTH_PASS"`
+	RepliesPerHour     int    `yaml:"replies_per_hour" env:"LICENSEDESK_REPLIES_PER_HOUR"`
 	LogLevel           string `yaml:"log_level" env:"LICENSEDESK_LOG_LEVEL"`
 }
 
-// secretFiles pairs each secret with the setting naming its file.
-func (c *Config) secretFiles() []struct {
-	name string
-	dst  *string
-	file string
-} {
-	return []struct {
-		name string
-		dst  *string
-		file string
-	}{
-		{"redis_url", &c.RedisURL, c.RedisURLFile},
-		{"slack_signing_secret", &c.SlackSigningSecret, c.SlackSigningFile},
-		{"slack_bot_token", &c.SlackBotToken, c.SlackBotTokenFile},
-		{"slack_app_token", &c.SlackAppToken, c.SlackAppTokenFile},
-		{"imap_url", &c.IMAPURL, c.IMAPURLFile},
-		{"smtp_url", &c.SMTPURL, c.SMTPURLFile},
+// secret pairs a secret setting with the setting naming its file.
+type secret struct {
+	name      string
+	dst, file *string
+}
+
+func (c *Config) secrets() []secret {
+	return []secret{
+		{"redis_url", &c.RedisURL, &c.RedisURLFile},
+		{"slack_signing_secret", &c.SlackSigningSecret, &c.SlackSigningFile},
+		{"slack_bot_token", &c.SlackBotToken, &c.SlackBotTokenFile},
+		{"slack_app_token", &c.SlackAppToken, &c.SlackAppTokenFile},
+		{"imap_url", &c.IMAPURL, &c.IMAPURLFile},
+		{"smtp_url", &c.SMTPURL, &c.SMTPURLFile},
 	}
 }
 
 // LoadConfig reads the YAML file (if path is not empty) strictly, applies
-// the environment, reads secret files and validates the result.
+// the environment, reads secret files and validates the result. The
+// environment wins over the file, and a secret or its *_file given in the
+// environment replaces both forms of the file (SPEC §6.2); a secret and its
+// file given in the same place are refused as ambiguous.
 func LoadConfig(path string, getenv func(string) string) (*Config, error) {
-	c := &Config{}
+	file := &Config{}
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -70,26 +80,49 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true) // unknown keys are errors
-		if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		if err := dec.Decode(file); err != nil && !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
-	v := reflect.ValueOf(c).Elem()
+	env := &Config{}
+	v := reflect.ValueOf(env).Elem()
 	for i := 0; i < v.NumField(); i++ {
-		if env := v.Type().Field(i).Tag.Get("env"); env != "" {
-			if val := getenv(env); val != "" {
-				v.Field(i).SetString(val)
-			}
-		}
-	}
-	for _, s := range c.secretFiles() {
-		if s.file == "" {
+		f := v.Type().Field(i)
+		val := getenv(f.Tag.Get("env"))
+		if val == "" {
 			continue
 		}
-		if *s.dst != "" {
+		if err := setField(v.Field(i), val); err != nil {
+			return nil, fmt.Errorf("config: %s: %w", f.Tag.Get("env"), err)
+		}
+	}
+	c := file
+	fileSecrets, envSecrets := file.secrets(), env.secrets()
+	for i, s := range c.secrets() {
+		from := fileSecrets[i]
+		if e := envSecrets[i]; *e.dst != "" || *e.file != "" {
+			from = e // the environment wins, over both forms of the file
+		}
+		if *from.dst != "" && *from.file != "" {
 			return nil, fmt.Errorf("config: %s and %s_file are both set: keep one", s.name, s.name)
 		}
-		data, err := os.ReadFile(s.file)
+		*s.dst, *s.file = *from.dst, *from.file
+	}
+	// Every other setting: the variable wins.
+	cv, ev := reflect.ValueOf(c).Elem(), reflect.ValueOf(env).Elem()
+	for i := 0; i < cv.NumField(); i++ {
+		if isSecretField(cv.Type().Field(i).Tag.Get("yaml")) {
+			continue
+		}
+		if !ev.Field(i).IsZero() {
+			cv.Field(i).Set(ev.Field(i))
+		}
+	}
+	for _, s := range c.secrets() {
+		if *s.file == "" {
+			continue
+		}
+		data, err := os.ReadFile(*s.file)
 		if err != nil {
 			return nil, fmt.Errorf("config: %s_file: %w", s.name, err)
 		}
@@ -101,6 +134,43 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	return c, c.validate()
 }
 
+// isSecretField reports whether a YAML key is a secret or its file.
+func isSecretField(key string) bool {
+	for _, s := range (&Config{}).secrets() {
+		if key == s.name || key == s.name+"_file" {
+			return true
+		}
+	}
+	return false
+}
+
+// setField sets a setting from its environment variable's text.
+func setField(f reflect.Value, val string) error {
+	switch f.Kind() {
+	case reflect.Bool:
+		b, err := strconv.ParseBool(val)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		f.SetBool(b)
+	case reflect.Int:
+		n, err := strconv.Atoi(val)
+		if err != nil {
+			return errors.New("want a whole number")
+		}
+		f.SetInt(int64(n))
+	default:
+		f.SetString(val)
+	}
+	return nil
+}
+
+// Intake is the mail intake's part of the settings.
+func (c *Config) Intake() mailintake.Config {
+	return mailintake.Config{Desk: c.From, DeskName: c.DeskName, TrustedAuthserv: c.TrustedAuthserv,
+		RequireAuthPass: c.RequireAuthPass, RepliesPerHour: c.RepliesPerHour}
+}
+
 func (c *Config) validate() error {
 	for _, u := range []struct{ name, val string }{{"imap_url", c.IMAPURL}, {"smtp_url", c.SMTPURL}, {"slack_api_url", c.SlackAPIURL}} {
 		if u.val == "" {
@@ -108,6 +178,17 @@ func (c *Config) validate() error {
 		}
 		if _, err := url.Parse(u.val); err != nil {
 			return fmt.Errorf("config: %s is not a URL", u.name) // the URL may hold a password: not echoed
+		}
+	}
+	if c.RequireAuthPass && c.TrustedAuthserv == "" {
+		return errors.New("config: require_auth_pass needs trusted_authserv: the server whose Authentication-Results count")
+	}
+	if c.RepliesPerHour < 0 {
+		return errors.New("config: replies_per_hour must not be negative")
+	}
+	if c.ReportTimezone != "" {
+		if _, err := time.LoadLocation(c.ReportTimezone); err != nil {
+			return fmt.Errorf("config: report_timezone %q is not a time zone (e.g. Europe/Paris)", c.ReportTimezone)
 		}
 	}
 	switch strings.ToLower(c.LogLevel) {
@@ -124,10 +205,10 @@ func (c *Config) String() string {
 	v := reflect.ValueOf(c).Elem()
 	for i := 0; i < v.NumField(); i++ {
 		f := v.Type().Field(i)
-		val := v.Field(i).String()
-		if val == "" {
+		if v.Field(i).IsZero() {
 			continue
 		}
+		val := fmt.Sprint(v.Field(i).Interface())
 		switch f.Tag.Get("secret") {
 		case "yes":
 			val = "<redacted>"

@@ -98,3 +98,73 @@ func TestTheExampleConfigLoadsAndDocumentsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// SPEC §6.2: the environment wins, also over the file's *_file form.
+func TestTheEnvironmentWinsOverTheFilesSecretFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	os.WriteFile(path, []byte("slack_signing_secret_file: /run/secrets/does-not-exist\nslack_bot_token: from-file\n"), 0o600)
+	c, err := LoadConfig(path, envOf(map[string]string{"SLACK_SIGNING_SECRET": "from-env", "SLACK_BOT_TOKEN_FILE": writeSecret(t, dir, "tok-from-env-file")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SlackSigningSecret != "from-env" || c.SlackSigningFile != "" {
+		t.Errorf("signing secret %q (file %q), want the environment's", c.SlackSigningSecret, c.SlackSigningFile)
+	}
+	if c.SlackBotToken != "tok-from-env-file" {
+		t.Errorf("bot token %q, want the environment's file", c.SlackBotToken)
+	}
+	// Both forms in the same place stay ambiguous.
+	os.WriteFile(path, []byte("slack_bot_token: a\nslack_bot_token_file: /x\n"), 0o600)
+	if _, err := LoadConfig(path, envOf(nil)); err == nil || !strings.Contains(err.Error(), "keep one") {
+		t.Errorf("both forms in the file: %v", err)
+	}
+}
+
+func writeSecret(t *testing.T, dir, v string) string {
+	t.Helper()
+	p := filepath.Join(dir, "secret-"+v)
+	if err := os.WriteFile(p, []byte(v+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConfigTakesTheTypedSettings(t *testing.T) {
+	c, err := LoadConfig("", envOf(map[string]string{"LICENSEDESK_REQUIRE_AUTH_PASS": "true",
+		"LICENSEDESK_TRUSTED_AUTHSERV": "mx.example", "LICENSEDESK_REPLIES_PER_HOUR": "5", "LICENSEDESK_REPORT_TIMEZONE": "Europe/Paris"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := c.Intake()
+	if !in.RequireAuthPass || in.TrustedAuthserv != "mx.example" || in.RepliesPerHour != 5 {
+		t.Errorf("intake settings %+v", in)
+	}
+	for env, val := range map[string]string{"LICENSEDESK_REQUIRE_AUTH_PASS": "perhaps", "LICENSEDESK_REPLIES_PER_HOUR": "many",
+		"LICENSEDESK_REPORT_TIMEZONE": "Mars/Olympus"} {
+		if _, err := LoadConfig("", envOf(map[string]string{env: val, "LICENSEDESK_TRUSTED_AUTHSERV": "mx"})); err == nil {
+			t.Errorf("%s=%s was accepted", env, val)
+		}
+	}
+	if _, err := LoadConfig("", envOf(map[string]string{"LICENSEDESK_REQUIRE_AUTH_PASS": "1"})); err == nil {
+		t.Error("require_auth_pass without a trusted server was accepted")
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte("require_auth_pass: true\ntrusted_authserv: mx.example\n"), 0o600)
+	if c, err := LoadConfig(path, envOf(nil)); err != nil || !c.RequireAuthPass {
+		t.Errorf("require_auth_pass in the file: %v", err)
+	}
+}
+
+// The example configuration starts serve with only the store and the
+// signing secret in the environment (issue 13: the README's command).
+func TestTheExampleConfigNeedsOnlyTheStoreAndTheSigningSecret(t *testing.T) {
+	c, err := LoadConfig("../../examples/licensedesk.yaml", envOf(map[string]string{
+		"LICENSEDESK_REDIS_URL": "redis://127.0.0.1:6379/0", "SLACK_SIGNING_SECRET": "s"}))
+	if err != nil {
+		t.Fatalf("the example does not load as the README runs it: %v", err)
+	}
+	if c.RedisURL != "redis://127.0.0.1:6379/0" || c.SlackSigningSecret != "s" {
+		t.Errorf("%+v", c)
+	}
+}

@@ -25,7 +25,8 @@ const usage = `licensedesk — a licence desk for Microsoft 365 resellers
 
 Usage:
   licensedesk demo                                  the whole service on embedded parts, with sample mails
-  licensedesk serve [--config FILE] [--seed FILE]                 run the service (Slack bot, mail intake, sweeper, /healthz, /metrics)
+  licensedesk serve [--config FILE] [--seed FILE]   run the service (Slack bot, mail intake, sweeper, /healthz, /metrics)
+  licensedesk healthcheck [--url URL]               exit 0 when serve answers GET /healthz (a container's HEALTHCHECK)
   licensedesk exec [--as SLACK_USER] [--json] [--idempotency-key K] "<command>"
                                                     run one /licenses command (try: exec help)
   licensedesk mail ingest [--dry-run] [--json] FILE|-
@@ -85,6 +86,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return e.serve(ctx, args[1:])
 	case "demo":
 		return e.demo(ctx, args[1:])
+	case "healthcheck":
+		return e.healthcheck(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
