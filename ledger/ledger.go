@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	retry "github.com/licensedesk/licensedesk/internal/backoff"
 	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/oklog/ulid/v2"
 	"github.com/redis/go-redis/v9"
@@ -364,16 +365,15 @@ func (l *Ledger) refusedApproval(ctx context.Context, pending *Request, res Resu
 	return res, nil
 }
 
+// replanBackoff is the wait before a re-plan after a version clash: from
+// a millisecond, doubling, capped at 20 ms, each wait spread by up to as
+// much again at random, so that the requests that clashed do not clash
+// again in step.
+var replanBackoff = retry.Policy{Base: time.Millisecond, Max: 20 * time.Millisecond, Jitter: 1}
+
 // backoff waits a little, with jitter, before a re-plan.
 func backoff(ctx context.Context, attempt int) {
-	ceiling := time.Duration(min(1<<min(attempt, 10), 20)) * time.Millisecond
-	d := time.Duration(rand.Int64N(int64(ceiling)) + 1)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+	retry.Sleep(ctx, replanBackoff.Delay(attempt+1, rand.Float64()))
 }
 
 // hasAll reports whether a request names every holder of a product.
@@ -497,29 +497,51 @@ func (l *Ledger) duplicate(ctx context.Context, tenant, id string) (Result, erro
 
 // Result returns the stored result of a request.
 func (l *Ledger) Result(ctx context.Context, tenant, id string) (Result, error) {
-	k := keysFor(tenant)
-	aid, err := l.rdb.HGet(ctx, k.results, id).Result()
-	if errors.Is(err, redis.Nil) {
-		return Result{}, fault.Permanent(fmt.Errorf("ledger: result %s: %w", id, ErrUnknownRequest))
-	}
-	if err != nil {
-		return Result{}, wrapf("ledger: result %s: %w", id, err)
-	}
-	msgs, err := l.rdb.XRange(ctx, k.audit, aid, aid).Result()
-	if err != nil {
-		return Result{}, wrapf("ledger: result %s: audit entry %s: %w", id, aid, err)
-	}
-	if len(msgs) != 1 {
-		return Result{}, fault.Permanent(fmt.Errorf("ledger: result %s: audit entry %s is missing", id, aid))
-	}
-	rec, err := decodeAudit(msgs[0])
+	rec, err := l.recorded(ctx, tenant, id)
 	if err != nil {
 		return Result{}, err
 	}
-	if rec.Result == nil {
-		return Result{}, wrapf("ledger: result %s: audit entry %s has no result", id, aid)
-	}
 	return *rec.Result, nil
+}
+
+// Recorded returns a request as it was recorded, with its result: what a
+// conversation by email continues from (SPEC §4.6).
+func (l *Ledger) Recorded(ctx context.Context, tenant, id string) (Request, Result, error) {
+	rec, err := l.recorded(ctx, tenant, id)
+	if err != nil {
+		return Request{}, Result{}, err
+	}
+	if rec.Request == nil {
+		return Request{}, Result{}, fault.Permanent(fmt.Errorf("ledger: request %s: its audit entry holds no request", id))
+	}
+	return *rec.Request, *rec.Result, nil
+}
+
+// recorded reads the audit record that holds a request's result.
+func (l *Ledger) recorded(ctx context.Context, tenant, id string) (AuditRecord, error) {
+	k := keysFor(tenant)
+	aid, err := l.rdb.HGet(ctx, k.results, id).Result()
+	if errors.Is(err, redis.Nil) {
+		return AuditRecord{}, fault.Permanent(fmt.Errorf("ledger: result %s: %w", id, ErrUnknownRequest))
+	}
+	if err != nil {
+		return AuditRecord{}, wrapf("ledger: result %s: %w", id, err)
+	}
+	msgs, err := l.rdb.XRange(ctx, k.audit, aid, aid).Result()
+	if err != nil {
+		return AuditRecord{}, wrapf("ledger: result %s: audit entry %s: %w", id, aid, err)
+	}
+	if len(msgs) != 1 {
+		return AuditRecord{}, fault.Permanent(fmt.Errorf("ledger: result %s: audit entry %s is missing", id, aid))
+	}
+	rec, err := decodeAudit(msgs[0])
+	if err != nil {
+		return AuditRecord{}, err
+	}
+	if rec.Result == nil {
+		return AuditRecord{}, fault.Permanent(fmt.Errorf("ledger: result %s: audit entry %s has no result", id, aid))
+	}
+	return rec, nil
 }
 
 // FindRequest returns the tenant of a request id, or "" when unknown. Undo
@@ -675,9 +697,3 @@ func inverseOps(orig *Result) ([]Op, Code, string) {
 type cryptoReader struct{}
 
 func (cryptoReader) Read(p []byte) (int, error) { return crand.Read(p) }
-
-// Redis returns the client the ledger uses.
-//
-// Deprecated: being removed (the ledger is the only door to Redis); the
-// SMTP sender is its last user.
-func (l *Ledger) Redis() redis.UniversalClient { return l.rdb }

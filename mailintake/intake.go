@@ -129,7 +129,7 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 		from = msg.From.Email
 	}
 	// SPEC §4.4: never loop, never answer machines.
-	if auto, why := guard.Automated(msg.Header, msg.ContentType, from, in.own()); auto {
+	if auto, why := guard.Automated(msg.Header, msg.ContentType, from, false, in.own()); auto {
 		in.log.Info("mail ignored", "reason", why, "from", from, "message_id", msg.MessageID)
 		return Outcome{Status: ledger.StatusIgnored, Reason: string(why)}, nil
 	}
@@ -162,19 +162,34 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 		ReplyLimit: in.cfg.RepliesPerHour}
 
 	if in.cfg.TrustedAuthserv != "" {
-		if v := guard.CheckAuth(msg.Header, in.cfg.TrustedAuthserv, in.cfg.RequireAuthPass); !v.Pass {
+		if v := guard.CheckAuth(msg.Header, in.cfg.TrustedAuthserv, "", in.cfg.RequireAuthPass); !v.Pass {
 			in.log.Warn("mail not authenticated", "from", from, "why", v.Reason)
 			return in.record(ctx, req, refusal(ledger.SenderNotAuthenticated, "the message could not be authenticated: "+v.Reason), true)
 		}
 	}
-	// A reply to one of our confirmations belongs to that request.
-	if id := referencedRequest(msg); id != "" {
-		return in.followUp(ctx, req, id)
+	// SPEC §4.6: a message that answers one of the desk's replies continues
+	// that request's conversation, when it is this tenant's and recent.
+	conv, err := in.continuation(ctx, msg, req)
+	if err != nil {
+		return Outcome{}, err
+	}
+	subject := msg.Subject
+	if conv != nil {
+		req.Continues, req.Thread = conv.req.ID, conv.thread()
+		// The subject of an answer is the conversation's: reading it again
+		// would repeat the first request.
+		subject = ""
 	}
 
-	reading := reader.Read(msg.Subject, body, in.ledger.Catalog(), reader.Options{Domains: t.Domains})
+	reading := reader.Read(subject, body, in.ledger.Catalog(), reader.Options{Domains: t.Domains})
 	if req.Language == "" {
 		req.Language = reading.Language
+	}
+	if conv != nil && len(reading.Ops) == 0 && onlyNoRequest(reading.Issues) {
+		// Thanks, an acknowledgement, an auto-reply that slipped past the
+		// guards: attached to the conversation, never answered, so that a
+		// polite customer or another desk's robot never starts a loop.
+		return in.attach(ctx, req, conv.req.ID)
 	}
 	if len(reading.Issues) > 0 || len(reading.Ops) == 0 {
 		res := ledger.Result{Status: ledger.StatusNeedsClarification, Understood: reading.Ops}
@@ -268,7 +283,7 @@ func (in *Intake) unreadable(ctx context.Context, raw []byte, perr error, dryRun
 		in.log.Warn("unreadable mail without sender", "err", perr)
 		return Outcome{Status: ledger.StatusIgnored, Reason: "unreadable: " + perr.Error()}, nil
 	}
-	if auto, why := guard.Automated(msg.Header, msg.ContentType, msg.From.Email, in.own()); auto {
+	if auto, why := guard.Automated(msg.Header, msg.ContentType, msg.From.Email, false, in.own()); auto {
 		return Outcome{Status: ledger.StatusIgnored, Reason: string(why)}, nil
 	}
 	in.log.Warn("unreadable mail", "from", msg.From.Email, "err", perr)
@@ -287,27 +302,15 @@ func (in *Intake) unreadable(ctx context.Context, raw []byte, perr error, dryRun
 	return in.record(ctx, req, refusal(code, perr.Error()), true)
 }
 
-// followUp attaches a reply to a confirmation to its request: recorded in
-// the tenant's history for the desk, never read as a new request, and not
-// answered (an answer to "thanks!" would start a loop).
-func (in *Intake) followUp(ctx context.Context, req ledger.Request, id string) (Outcome, error) {
-	tenant, err := in.ledger.FindRequest(ctx, id)
-	if err != nil {
-		return Outcome{}, err
-	}
-	if tenant != req.Tenant {
-		// Not one of this tenant's requests: read the message as a new one
-		// would leak nothing, but a forged tag must not attach anywhere.
-		tenant = ""
-	}
+// attach records a message with no request in the conversation it
+// answers: in the tenant's history for the desk, without a reply.
+func (in *Intake) attach(ctx context.Context, req ledger.Request, id string) (Outcome, error) {
 	res := ledger.Result{Status: ledger.StatusIgnored, Errors: []ledger.Error{}}
-	reason := "follow-up of " + id
-	if tenant == "" {
-		reason = "follow-up of an unknown request " + id
-	}
-	req.Text = truncate("["+id+"] "+req.Text, 4000)
 	out, err := in.record(ctx, req, res, false)
-	out.Status, out.Reason = ledger.StatusIgnored, reason
+	if out.Status != ledger.StatusDuplicate {
+		out.Status = ledger.StatusIgnored
+	}
+	out.Reason = "follow-up of " + id
 	return out, err
 }
 

@@ -1,0 +1,67 @@
+package mailintake
+
+import (
+	"context"
+	"errors"
+
+	"github.com/licensedesk/licensedesk/ledger"
+	"github.com/licensedesk/licensedesk/mailintake/decode"
+	"github.com/licensedesk/licensedesk/mailintake/reader"
+)
+
+// maxTurns bounds the earlier messages a request carries from its
+// conversation.
+const maxTurns = 10
+
+// conversation is the earlier request a message answers (SPEC §4.6).
+type conversation struct {
+	req ledger.Request
+	res ledger.Result
+}
+
+// continuation finds the conversation a message continues: the request its
+// [LD-…] tag or threading headers name, when that request is the sender's
+// tenant's and younger than the pending lifetime. Anyone else's thread, a
+// forged or unknown tag, or an old conversation gives nil: the message is
+// then read as a new one, from a new sender (§4.3), and nothing of the
+// other thread is revealed.
+func (in *Intake) continuation(ctx context.Context, msg *decode.Message, req ledger.Request) (*conversation, error) {
+	id := referencedRequest(msg)
+	if id == "" {
+		return nil, nil
+	}
+	earlier, res, err := in.ledger.Recorded(ctx, req.Tenant, id)
+	if errors.Is(err, ledger.ErrUnknownRequest) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in.ledger.Clock().Now().Sub(res.At) > ledger.PendingLifetime {
+		return nil, nil // a conversation older than 30 days: a new request
+	}
+	return &conversation{req: earlier, res: res}, nil
+}
+
+// thread is the conversation so far, oldest first: the earlier request's
+// own thread, then the earlier request, bounded.
+func (c *conversation) thread() []ledger.Turn {
+	turns := append([]ledger.Turn(nil), c.req.Thread...)
+	turns = append(turns, ledger.Turn{RequestID: c.req.ID, From: c.req.Origin.From,
+		Text: truncate(c.req.Text, 500), Status: c.res.Status, At: c.res.At})
+	if len(turns) > maxTurns {
+		turns = turns[len(turns)-maxTurns:]
+	}
+	return turns
+}
+
+// onlyNoRequest reports whether a reading found nothing at all to ask
+// about: no issue, or only NoRequestFound.
+func onlyNoRequest(issues []reader.Issue) bool {
+	for _, is := range issues {
+		if is.Code != ledger.NoRequestFound {
+			return false
+		}
+	}
+	return true
+}
