@@ -128,12 +128,32 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 	if msg.From != nil {
 		from = msg.From.Email
 	}
-	// SPEC §4.4: never loop, never answer machines.
-	if auto, why := guard.Automated(msg.Header, msg.ContentType, from, false, in.own()); auto {
+	key := idempotencyKey(msg, raw, src)
+	// SPEC §4.3: exactly one From header with exactly one address, or
+	// UnauthorizedSender. Nobody is answered: a reply to one of the
+	// addresses could answer the forger, or a non-address. Several senders
+	// are refused before the loop guards, which would take a message without
+	// a usable sender for a bounce.
+	p := msg.FromProblem
+	if p == decode.FromSeveralFields || p == decode.FromSeveralAddresses {
+		in.log.Warn("mail refused: its sender cannot be told", "why", p, "message_id", msg.MessageID)
+		return in.unknownSender(ctx, key, p, dryRun)
+	}
+	// SPEC §4.4: never loop, never answer machines (a bare MAILER-DAEMON
+	// among them). A From that holds no usable address is given to the
+	// guards as written: only a missing one is a null sender.
+	guardFrom := from
+	if guardFrom == "" {
+		guardFrom = strings.TrimSpace(msg.Header.Get("From"))
+	}
+	if auto, why := guard.Automated(msg.Header, msg.ContentType, guardFrom, msg.HasReport, in.own()); auto {
 		in.log.Info("mail ignored", "reason", why, "from", from, "message_id", msg.MessageID)
 		return Outcome{Status: ledger.StatusIgnored, Reason: string(why)}, nil
 	}
-	key := idempotencyKey(msg, raw, src)
+	if p != "" {
+		in.log.Warn("mail refused: its sender cannot be told", "why", p, "message_id", msg.MessageID)
+		return in.unknownSender(ctx, key, p, dryRun)
+	}
 	origin := ledger.Origin{Channel: ledger.ChannelEmail, MessageID: msg.MessageID, From: from, Subject: truncate(msg.Subject, 300),
 		Mailbox: src.Mailbox, UID: src.UID, References: threadReferences(msg)}
 	if msg.From != nil {
@@ -162,7 +182,8 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 		ReplyLimit: in.cfg.RepliesPerHour}
 
 	if in.cfg.TrustedAuthserv != "" {
-		if v := guard.CheckAuth(msg.Header, in.cfg.TrustedAuthserv, "", in.cfg.RequireAuthPass); !v.Pass {
+		// Only a pass aligned with the From domain counts (SPEC §4.3).
+		if v := guard.CheckAuth(msg.Header, in.cfg.TrustedAuthserv, from, in.cfg.RequireAuthPass); !v.Pass {
 			in.log.Warn("mail not authenticated", "from", from, "why", v.Reason)
 			return in.record(ctx, req, refusal(ledger.SenderNotAuthenticated, "the message could not be authenticated: "+v.Reason), true)
 		}
@@ -270,6 +291,25 @@ func (in *Intake) stranger(ctx context.Context, origin ledger.Origin, key, lang 
 	return out, err
 }
 
+// unknownSender refuses a message whose sender cannot be told, once per
+// message and without a reply.
+func (in *Intake) unknownSender(ctx context.Context, key, why string, dryRun bool) (Outcome, error) {
+	res := refusal(ledger.UnauthorizedSender, "the sender cannot be told: "+why)
+	res.At = in.ledger.Clock().Now()
+	out := Outcome{Status: ledger.StatusRefused, Result: res, Reason: why}
+	if dryRun {
+		return out, nil
+	}
+	claim, err := in.ledger.ClaimGlobal(ctx, key, nil, 0)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if claim == ledger.ClaimedBefore {
+		out.Status = ledger.StatusDuplicate
+	}
+	return out, nil
+}
+
 // unreadable answers a message that could not be decoded, when its header
 // can at least tell who sent it and that a person did. The answer counts
 // against the sender's reply limit like any other (SPEC §4.4).
@@ -283,7 +323,7 @@ func (in *Intake) unreadable(ctx context.Context, raw []byte, perr error, dryRun
 		in.log.Warn("unreadable mail without sender", "err", perr)
 		return Outcome{Status: ledger.StatusIgnored, Reason: "unreadable: " + perr.Error()}, nil
 	}
-	if auto, why := guard.Automated(msg.Header, msg.ContentType, msg.From.Email, false, in.own()); auto {
+	if auto, why := guard.Automated(msg.Header, msg.ContentType, msg.From.Email, msg.HasReport, in.own()); auto {
 		return Outcome{Status: ledger.StatusIgnored, Reason: string(why)}, nil
 	}
 	in.log.Warn("unreadable mail", "from", msg.From.Email, "err", perr)

@@ -35,7 +35,7 @@ func Understand(raw []byte, cat *ledger.Catalog, domains, own []string) (Underst
 	if msg.From != nil {
 		from = msg.From.Email
 	}
-	if u.Automated, u.Reason = guard.Automated(msg.Header, msg.ContentType, from, own); u.Automated {
+	if u.Automated, u.Reason = guard.Automated(msg.Header, msg.ContentType, from, msg.HasReport, own); u.Automated {
 		return u, nil
 	}
 	u.Body = quote.Strip(msg.Text)

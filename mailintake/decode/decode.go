@@ -109,17 +109,19 @@ func (l Limits) withDefaults() Limits {
 // Message is a decoded mail message.
 type Message struct {
 	Header      Header    // every header field, raw but unfolded, for the guards
-	MessageID   string    // without <>
-	InReplyTo   []string  // ids without <>
-	References  []string  // ids without <>
-	From        *Address  // first mailbox of From; nil when absent or unparseable
-	Sender      *Address  // nil when absent or unparseable
+	MessageID   string    // without <>; "" when absent or not a usable id (see validMsgID)
+	InReplyTo   []string  // ids without <>, unusable ones dropped
+	References  []string  // ids without <>, unusable ones dropped
+	From        *Address  // the sender (SPEC §4.3); nil unless FromProblem is ""
+	FromProblem string    // "" when From is set, else why not: FromMissing, FromSeveralFields, ...
+	Sender      *Address  // first mailbox of Sender; nil when absent or unparseable
 	ReplyTo     []Address // every mailbox of Reply-To
 	To, Cc      []Address // every mailbox of every To (Cc) field
 	Subject     string    // encoded words decoded, unfolded, trimmed
 	Date        time.Time // zero when absent or unparseable
 	ContentType string    // top-level media type, lower-case, e.g. "multipart/report"
-	ReportType  string    // report-type parameter of a multipart/report, lower-case
+	HasReport   bool      // the message or a part at any depth is multipart/report (SPEC §4.4); attached messages are not entered
+	ReportType  string    // report-type parameter of the first multipart/report, lower-case
 	Text        string    // the body as text: text/plain preferred, else the HTML rendered; "" when none
 	HTML        string    // the text/html part when present (decoded, not rendered)
 	FromHTML    bool      // Text was rendered from HTML
@@ -175,19 +177,17 @@ func Parse(r io.Reader, lim Limits) (*Message, error) {
 		Date:       parseDate(h.Get("Date")),
 		Parts:      w.parts,
 	}
-	if ids := parseMsgIDs(h.Get("Message-Id")); len(ids) > 0 {
-		m.MessageID = ids[0]
-	}
-	m.From = firstAddress(h.Get("From"))
+	m.MessageID = parseMessageID(h.Get("Message-Id"))
+	m.From, m.FromProblem = parseFrom(h)
 	m.Sender = firstAddress(h.Get("Sender"))
-	mt, params := parseMediaType(h.Get("Content-Type"))
+	mt, _ := parseMediaType(h.Get("Content-Type"))
 	if !validMediaType(mt) {
 		mt = "text/plain"
 	}
 	m.ContentType = mt
-	if mt == "multipart/report" {
-		m.ReportType = strings.ToLower(strings.TrimSpace(params["report-type"]))
-	}
+	// A delivery report wrapped in multipart/mixed (or deeper) is still a
+	// report: the loop guard needs to know of any (SPEC §4.4).
+	m.HasReport, m.ReportType = w.report, w.reportType
 
 	if w.plain != nil {
 		m.Text = cleanText(toUTF8(w.plain.body, w.plain.charset, false))
@@ -246,10 +246,12 @@ type leaf struct {
 // attachments. Attached messages (message/*) are not entered: their text is
 // someone else's, and skipping them keeps forwarded history out of requests.
 type walker struct {
-	lim   Limits
-	parts int
-	plain *leaf
-	html  *leaf
+	lim        Limits
+	parts      int
+	plain      *leaf
+	html       *leaf
+	report     bool   // a multipart/report was seen
+	reportType string // its report-type parameter, lower-case
 }
 
 // entity visits one entity. inherited is the charset parameter of the
@@ -270,6 +272,10 @@ func (w *walker) entity(h Header, body []byte, depth int, inherited string, dige
 		if digest {
 			mt = "message/rfc822"
 		}
+	}
+	if mt == "multipart/report" && !w.report {
+		w.report = true
+		w.reportType = strings.ToLower(strings.TrimSpace(params["report-type"]))
 	}
 	if strings.HasPrefix(mt, "multipart/") {
 		if parts := w.children(body, params["boundary"]); len(parts) > 0 {

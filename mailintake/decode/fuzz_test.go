@@ -58,6 +58,11 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("address %q is empty, has blanks or is not lower-cased", a.Email)
 			}
 		}
+		checkSender(t, m, data)
+		checkIDs(t, m)
+		if m.ContentType == "multipart/report" && !m.HasReport {
+			t.Fatal("a top-level multipart/report without HasReport")
+		}
 		if m.FromHTML && m.HTML == "" {
 			t.Fatal("FromHTML without HTML")
 		}
@@ -65,10 +70,125 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("ContentType = %q", m.ContentType)
 		}
 		again, err := decode.Parse(bytes.NewReader(data), fuzzLimits)
-		if err != nil || again.Text != m.Text || again.Subject != m.Subject {
+		if err != nil || again.Text != m.Text || again.Subject != m.Subject || again.FromProblem != m.FromProblem {
 			t.Fatal("Parse is not deterministic")
 		}
 	})
+}
+
+// FuzzFrom feeds arbitrary From fields, one or two, to Parse and checks
+// SPEC §4.3: Message.From is set only for exactly one From field naming
+// exactly one address, and that address is a plain addr-spec replies can
+// go to. Seeds: testdata/fuzz/FuzzFrom (the crafted senders of
+// mailintake/testdata/adversarial among them).
+func FuzzFrom(f *testing.F) {
+	f.Add(`"Marie Dupont" <marie.dupont@contoso.fr>`, "")
+	f.Add("it@contoso.com", "attacker@evil.example")
+	f.Fuzz(func(t *testing.T, from, second string) {
+		lines := []string{"From: " + from}
+		if second != "" {
+			lines = append(lines, "From: "+second)
+		}
+		raw := msg(append(lines, "Subject: s", "", "body")...)
+		m, err := decode.Parse(strings.NewReader(raw), fuzzLimits)
+		if err != nil {
+			if !errors.Is(err, decode.ErrTooLarge) {
+				t.Fatalf("Parse: %v", err)
+			}
+			return
+		}
+		checkSender(t, m, []byte(raw))
+		oneLine := !strings.ContainsAny(from+second, "\r\n")
+		if oneLine && second != "" && m.FromProblem != decode.FromSeveralFields {
+			t.Fatalf("two From fields gave From %+v, FromProblem %q", m.From, m.FromProblem)
+		}
+		if oneLine && second == "" && m.FromProblem == decode.FromSeveralFields {
+			t.Fatal("one From field read as several")
+		}
+		again, _ := decode.Parse(strings.NewReader(raw), fuzzLimits)
+		if again.FromProblem != m.FromProblem || (m.From != nil) != (again.From != nil) || m.From != nil && *m.From != *again.From {
+			t.Fatal("Parse is not deterministic")
+		}
+	})
+}
+
+// fromProblems are every value Message.FromProblem may take.
+var fromProblems = map[string]bool{"": true, decode.FromMissing: true, decode.FromSeveralFields: true,
+	decode.FromSeveralAddresses: true, decode.FromNoValidAddress: true, decode.FromNotAnAddress: true}
+
+// checkSender fails unless m.From obeys SPEC §4.3: set exactly when
+// FromProblem is "", only with one From field, and then a lower-case ASCII
+// addr-spec (dot-atom local part, one '@', a host name of two labels or
+// more) whose parts were written in raw: decoding never makes an address.
+func checkSender(t *testing.T, m *decode.Message, raw []byte) {
+	t.Helper()
+	if !fromProblems[m.FromProblem] {
+		t.Fatalf("unknown FromProblem %q", m.FromProblem)
+	}
+	if (m.From == nil) != (m.FromProblem != "") {
+		t.Fatalf("From %+v with FromProblem %q", m.From, m.FromProblem)
+	}
+	if m.From == nil {
+		return
+	}
+	if n := len(m.Header.Values("From")); n != 1 {
+		t.Fatalf("From %+v set with %d From fields", m.From, n)
+	}
+	checkText(t, "From name", m.From.Name, "")
+	email := m.From.Email
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok || strings.Contains(domain, "@") {
+		t.Fatalf("From %q has not exactly one '@'", email)
+	}
+	for i := 0; i < len(email); i++ {
+		c := email[i]
+		if c <= ' ' || c >= 0x7f || c >= 'A' && c <= 'Z' || strings.IndexByte(`"<>()[]\,;:`, c) >= 0 {
+			t.Fatalf("From %q holds %q", email, c)
+		}
+	}
+	if local == "" || len(local) > 64 || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") ||
+		strings.Contains(local, "..") || strings.Contains(local, "=?") {
+		t.Fatalf("From %q: local part is no dot-atom", email)
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 || strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		t.Fatalf("From %q: domain is no host name", email)
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			t.Fatalf("From %q: bad domain label %q", email, l)
+		}
+	}
+	lowerRaw := bytes.ToLower(raw)
+	for _, part := range append(strings.Split(local, "."), labels...) {
+		if strings.HasPrefix(part, "xn--") {
+			continue // an A-label converted from the Unicode written
+		}
+		if !bytes.Contains(lowerRaw, []byte(part)) {
+			t.Fatalf("From %q: %q was never written in the message", email, part)
+		}
+	}
+}
+
+// checkIDs fails unless every message id can be echoed into a reply's
+// In-Reply-To (SPEC §4.5): 1 to 250 bytes of printable ASCII without
+// blanks, brackets, parentheses, quotes, backslashes or commas.
+func checkIDs(t *testing.T, m *decode.Message) {
+	t.Helper()
+	ids := append(append([]string{}, m.InReplyTo...), m.References...)
+	if m.MessageID != "" {
+		ids = append(ids, m.MessageID)
+	}
+	for _, id := range ids {
+		if id == "" || len(id) > 250 {
+			t.Fatalf("id %q is empty or too long", id)
+		}
+		for i := 0; i < len(id); i++ {
+			if c := id[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`<>()"\,`, c) >= 0 {
+				t.Fatalf("id %q holds %q", id, c)
+			}
+		}
+	}
 }
 
 func FuzzHTMLToText(f *testing.F) {

@@ -85,10 +85,14 @@ type headerResult struct {
 //     not, and lines of blanks before it are skipped;
 //   - a field name with blanks or punctuation ("To    :", the X-Script test
 //     header of mnako/letters) is kept rather than ending the header early;
-//   - a line without a colon is skipped when a field follows it, and
-//     otherwise (or when it starts with "--", like a boundary) ends the
-//     header even without the blank line (RFC 5322 requires one; some
-//     generators forget it) and starts the body.
+//   - a field whose name holds a byte no field name may hold (8-bit, NUL,
+//     other controls) is skipped with its continuation lines, and the
+//     header goes on;
+//   - any other line that is not a field (no colon, say) is skipped with
+//     its continuation lines when a field follows them, and otherwise (or
+//     when it starts with "--", like a boundary) ends the header even
+//     without the blank line (RFC 5322 requires one; some generators
+//     forget it) and starts the body.
 //
 // The header block may hold at most maxBytes bytes.
 func splitHeader(data []byte, maxBytes int, top bool) (headerResult, error) {
@@ -142,12 +146,20 @@ func splitHeader(data []byte, maxBytes int, top bool) (headerResult, error) {
 				res.body = data[start:]
 				return res, nil
 			}
-			if next < len(data) && !bytes.HasPrefix(line, []byte("--")) { // "--" starts a boundary, not junk
-				if peek, _ := nextLine(data, next); len(peek) > 0 {
-					if _, _, isField := splitField(peek, true); isField {
-						pos = next // a junk line among fields: skip it
-						continue
+			// A broken field must not end the header early: a field
+			// after it (Auto-Submitted, say) would be lost, and with it
+			// the loop guard (SPEC §4.4). Skip the broken line with its
+			// continuation lines when it is a field with a bad name, or
+			// when a field follows; otherwise it is the start of a body
+			// that lacks its blank line. "--" starts a boundary, not junk.
+			if !bytes.HasPrefix(line, []byte("--")) {
+				after := skipContinuation(data, next)
+				if malformedField(line) || fieldAt(data, after) {
+					if after-start > maxBytes {
+						return res, &LimitError{Limit: "MaxHeaderBytes", Max: int64(maxBytes)}
 					}
+					pos = after
+					continue
 				}
 			}
 			res.body = data[pos:]
@@ -166,6 +178,52 @@ func splitHeader(data []byte, maxBytes int, top bool) (headerResult, error) {
 		res.body = data[start:]
 	}
 	return res, nil
+}
+
+// skipContinuation returns the position of the first line at or after pos
+// that does not start with a blank: the end of the field whose continuation
+// lines (RFC 5322 §2.2.3) start at pos.
+func skipContinuation(data []byte, pos int) int {
+	for pos < len(data) {
+		line, next := nextLine(data, pos)
+		if len(line) == 0 || !isBlank(line[0]) {
+			break
+		}
+		pos = next
+	}
+	return pos
+}
+
+// fieldAt reports whether the line at pos is a well-formed header field.
+func fieldAt(data []byte, pos int) bool {
+	if pos >= len(data) {
+		return false
+	}
+	line, _ := nextLine(data, pos)
+	_, _, ok := splitField(line, true)
+	return ok
+}
+
+// malformedField reports a line that splitField refused but that is still
+// plainly a header field: a colon after a name of one word, without blanks,
+// that holds a byte no field name may hold (8-bit, NUL or another control,
+// DEL). Prose before a missing blank line has blanks in the words before
+// its colon ("Réunion à 10:00") and is left to start the body.
+func malformedField(line []byte) bool {
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return false
+	}
+	name := bytes.TrimRight(line[:colon], " \t")
+	if len(name) == 0 || bytes.ContainsAny(name, " \t") {
+		return false
+	}
+	for _, c := range name {
+		if c < ' ' || c >= 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // skipMboxLine skips the "From sender date" separator that mbox files and
@@ -504,12 +562,15 @@ func normaliseEmail(s string) string {
 }
 
 // parseMsgIDs returns the message identifiers of a Message-ID, In-Reply-To
-// or References field without their angle brackets. Broken lists are common
-// (one malformed id among good ones), so every <...> is taken on its own;
-// a field with no brackets at all is split on blanks and commas.
+// or References field without their angle brackets, dropping every id
+// validMsgID refuses. Broken lists are common (one malformed id among good
+// ones), so every <...> is taken on its own, and an id that holds a '<' is
+// read from its last one ("<broken <good@x>" gives good@x); a field with no
+// brackets at all is split on blanks and commas.
 func parseMsgIDs(v string) []string {
 	var ids []string
 	rest := v
+	bracketed := false
 	for {
 		lt := strings.IndexByte(rest, '<')
 		if lt < 0 {
@@ -519,20 +580,68 @@ func parseMsgIDs(v string) []string {
 		if gt < 0 {
 			break
 		}
-		if id := strings.TrimSpace(rest[lt+1 : lt+gt]); id != "" {
-			ids = append(ids, cleanLine(id))
+		bracketed = true
+		inner := rest[lt+1 : lt+gt]
+		if i := strings.LastIndexByte(inner, '<'); i >= 0 {
+			inner = inner[i+1:]
+		}
+		if id := strings.TrimSpace(inner); validMsgID(id) {
+			ids = append(ids, id)
 		}
 		rest = rest[lt+gt+1:]
 	}
-	if ids != nil {
+	if bracketed {
 		return ids
 	}
 	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-		if f = strings.Trim(f, "<>"); f != "" {
-			ids = append(ids, cleanLine(f))
+		if f = strings.Trim(f, "<>"); validMsgID(f) {
+			ids = append(ids, f)
 		}
 	}
 	return ids
+}
+
+// parseMessageID returns the id of a Message-ID field without its angle
+// brackets, or "" unless the field holds exactly one usable id (see
+// validMsgID), bracketed or not, comments aside. The id is echoed into our
+// reply's In-Reply-To (SPEC §4.5) and keys idempotency (R-IDEMPOTENT), so
+// an unusable one is taken as absent, never repaired or guessed at.
+func parseMessageID(v string) string {
+	v = strings.TrimSpace(stripComments(v))
+	if inner, ok := strings.CutPrefix(v, "<"); ok {
+		if inner, ok = strings.CutSuffix(inner, ">"); !ok {
+			return ""
+		}
+		v = strings.TrimSpace(inner)
+	}
+	if !validMsgID(v) {
+		return ""
+	}
+	return v
+}
+
+// maxMsgIDBytes bounds an id we keep. Real ones are under 100 bytes; a
+// longer one is padding, meant to bloat every reply that echoes it.
+const maxMsgIDBytes = 250
+
+// validMsgID reports whether an id (without its brackets) can be echoed
+// into our reply's In-Reply-To and References (SPEC §4.5) and used as the
+// idempotency key: 1 to maxMsgIDBytes of printable ASCII, and none of the
+// characters that would end the id or change how the echoed field parses:
+// blanks and controls (a fold or a header injection), '<' and '>' (the
+// id's own brackets), '(' and ')' (a comment), '"' and '\' (quoting),
+// ',' (a list separator to lenient readers).
+func validMsgID(id string) bool {
+	if id == "" || len(id) > maxMsgIDBytes {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`<>()"\,`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // dateLayouts are tried after net/mail.ParseDate, for dates seen in the

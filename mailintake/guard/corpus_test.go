@@ -207,7 +207,7 @@ func classifyCorpus(t *testing.T, corpora string, labels corpusLabels, mutate fu
 		if mutate != nil {
 			mutate(&m)
 		}
-		automated, reason := Automated(m.header, m.contentType, m.from, []string{corpusOwnAddress})
+		automated, reason := Automated(m.header, m.contentType, m.from, false, []string{corpusOwnAddress})
 		switch {
 		case labels.automated[p] && automated:
 			r.machine++
@@ -343,7 +343,7 @@ func TestCorpusHardNegativesAreIgnoredForTheRightReason(t *testing.T) {
 			if tt.noReturnPath {
 				m.header.Del("Return-Path")
 			}
-			automated, reason := Automated(m.header, m.contentType, m.from, []string{corpusOwnAddress})
+			automated, reason := Automated(m.header, m.contentType, m.from, false, []string{corpusOwnAddress})
 			if !automated || reason != tt.want {
 				t.Errorf("Automated = %v, %q; want true, %q", automated, reason, tt.want)
 			}

@@ -7,9 +7,10 @@
 //     machine (auto-reply, bounce, feedback report, list traffic,
 //     challenge/response, our own mail). Such a message gets no reply and
 //     causes no change.
-//   - CheckAuth reads the Authentication-Results fields (RFC 8601) added by
-//     the receiving server and rejects a message whose DMARC failed, or,
-//     when asked, one where neither SPF nor DKIM passed.
+//   - CheckAuth reads the topmost Authentication-Results field (RFC 8601)
+//     added by the receiving server and rejects a message whose DMARC
+//     failed for its From domain, or, when asked, one without a pass
+//     aligned with its From domain.
 //   - Limiter caps the number of replies per sender per hour.
 //
 // # Choices worth knowing
@@ -33,11 +34,20 @@
 // Office" not at the start). A subject that starts with a known auto-reply
 // or bounce prefix is enough by itself, with or without the header.
 //
-// Authentication-Results: only fields whose authserv-id equals the trusted
-// id are read; the receiving server is expected to remove fields that claim
-// its id from incoming mail (RFC 8601 §5), which is what makes the id worth
-// trusting. Microsoft 365 writes fields without an authserv-id and repeats
-// the receiving domain as a bare item between the results. Such a field is
+// Authentication-Results: only the topmost field whose authserv-id equals
+// the trusted id is read (SPEC §4.3). The receiving server is expected to
+// remove fields that claim its id from incoming mail (RFC 8601 §5), which is
+// what makes the id worth trusting, and the topmost one is its own even when
+// it fails to. A server that splits its results over several fields (one
+// per milter, say OpenDKIM and OpenDMARC) is read only for the topmost of
+// them: the fields below cannot be told from forgeries. A pass counts only
+// when aligned with the From domain: dmarc=pass for that domain, dkim=pass
+// signed by it or by a parent that is not a public suffix, spf=pass for an
+// envelope sender in it or below it; dmarc=fail for another domain refuses
+// nothing.
+//
+// Microsoft 365 writes fields without an authserv-id and repeats the
+// receiving domain as a bare item between the results. Such a field is
 // attributed to the trusted id when one of those bare items equals it, but
 // only when no standard field from the trusted id exists, and only the
 // topmost one: a server that writes the standard form would not strip a
