@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/licensedesk/licensedesk/ledger"
@@ -89,9 +90,21 @@ func (d *Desk) Run(ctx context.Context, text string, who Caller, opt Options) (R
 		}
 		return Reply{Text: ue.Error() + "\n", Status: ledger.StatusRefused, Usage: ue}, nil
 	}
+	if cmd.Verb == "help" {
+		// help never touches the ledger: it answers while the store is down.
+		rep := help(cmd)
+		rep.Command = cmd
+		return rep, nil
+	}
 	req, err := d.requester(ctx, who)
 	if err != nil {
-		return Reply{}, err
+		if cmd.Verb != "whoami" {
+			return Reply{}, err
+		}
+		// whoami answers what it knows without the store: the user id.
+		text := fmt.Sprintf("You are %s. Your roles at the desk could not be read: the desk's store did not answer. Try again in a moment.\n", who.SlackUser)
+		return Reply{Text: text, Status: ledger.StatusApplied, Command: cmd,
+			Data: map[string]any{"id": who.SlackUser, "roles_unknown": true}}, nil
 	}
 	if who.Origin.Channel == "" {
 		who.Origin.Channel = ledger.ChannelSlack
@@ -125,18 +138,27 @@ func answer(text string, data any) Reply {
 	return Reply{Text: text, Status: ledger.StatusApplied, Data: data}
 }
 
+// help answers help and help VERB from the verb table alone.
+func help(cmd *Command) Reply {
+	if cmd.HelpTopic != "" {
+		return answer(Usage(cmd.HelpTopic)+"\n", nil)
+	}
+	return answer(HelpText(), nil)
+}
+
+// dryRun is the answer to a dry run that the desk worked out itself.
+func dryRun(text string, data any) Reply {
+	return Reply{Text: text, Status: ledger.StatusDryRun, Data: data}
+}
+
 func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Requester, who Caller, opt Options) (Reply, error) {
 	l, r := d.Ledger, d.Renderer
-	// An unknown Slack user can do nothing but help and whoami.
-	if !req.Operator && len(req.Roles) == 0 && cmd.Verb != "help" && cmd.Verb != "whoami" {
+	// An unknown Slack user can do nothing but help (answered by Run) and
+	// whoami.
+	if !req.Operator && len(req.Roles) == 0 && cmd.Verb != "whoami" {
 		return d.refusal(ledger.NotAuthorized, "you have no role at the desk; ask a global admin to grant you one"), nil
 	}
 	switch cmd.Verb {
-	case "help":
-		if cmd.HelpTopic != "" {
-			return answer(Usage(cmd.HelpTopic)+"\n", nil), nil
-		}
-		return answer(HelpText(), nil), nil
 	case "whoami":
 		return answer(r.Whoami(req), req), nil
 	case "products":
@@ -186,6 +208,9 @@ func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Re
 		}
 		return answer(r.Pending(ps), ps), nil
 	case "approve", "reject":
+		if cmd.DryRun {
+			return d.decideDryRun(ctx, cmd)
+		}
 		res, err := l.Decide(ctx, cmd.RequestID, req, cmd.Verb == "approve", cmd.Reason)
 		if err != nil {
 			return Reply{}, err
@@ -193,16 +218,19 @@ func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Re
 		return d.result(res), nil
 	case "grant", "revoke":
 		grant := cmd.Verb == "grant"
+		if code, msg := roleRefusal(req, cmd); code != "" {
+			return d.refusal(code, msg), nil
+		}
+		if cmd.DryRun {
+			return d.roleDryRun(ctx, cmd)
+		}
 		changed, code, err := l.SetRole(ctx, req, cmd.SlackUser, cmd.Role, grant)
 		if err != nil {
 			return Reply{}, err
 		}
 		if code != "" {
-			msg := "only global admins may grant or revoke roles"
-			if req.ID == cmd.SlackUser {
-				msg = "a global admin may not revoke their own global role"
-			}
-			return d.refusal(code, msg), nil
+			// roleRefusal saw nothing wrong: the ledger's rules changed.
+			return d.refusal(code, fmt.Sprintf("the desk refused to %s the role %s", cmd.Verb, cmd.Role)), nil
 		}
 		return answer(r.Role(cmd.SlackUser, cmd.Role, grant, changed), map[string]any{"changed": changed}), nil
 	case "undo":
@@ -243,7 +271,7 @@ func (d *Desk) result(res ledger.Result) Reply {
 }
 
 // tenantFor finds the tenant of a change: as typed, from the subscription
-// (renew, autorenew), or from the users' domain (assign, unassign).
+// (renew, autorenew), or from the users' domain (assign, unassign, switch).
 func (d *Desk) tenantFor(ctx context.Context, cmd *Command) (string, *Reply, error) {
 	if cmd.Tenant != "" {
 		return cmd.Tenant, nil, nil
@@ -323,4 +351,82 @@ func truncateText(s string) string {
 		return strings.ToValidUTF8(s[:2000], "") + "…"
 	}
 	return s
+}
+
+// roleRefusal says why the requester may not grant or revoke a role, with
+// the reason that applies: ledger.SetRole refuses both cases with
+// NotAuthorized and no message, so the desk checks the same facts first.
+func roleRefusal(req ledger.Requester, cmd *Command) (ledger.Code, string) {
+	switch {
+	case req.Operator:
+		return "", ""
+	case !ledger.HasRole(req.Roles, ledger.RoleGlobal):
+		return ledger.NotAuthorized, "only global admins may grant or revoke roles"
+	case cmd.Verb == "revoke" && cmd.Role == ledger.RoleGlobal && cmd.SlackUser == req.ID:
+		return ledger.NotAuthorized, "a global admin may not revoke their own global role"
+	}
+	return "", ""
+}
+
+// roleDryRun answers grant or revoke --dry-run (R-DRYRUN): what would
+// change, from the user's roles now; nothing is written.
+func (d *Desk) roleDryRun(ctx context.Context, cmd *Command) (Reply, error) {
+	roles, err := d.Ledger.AdminRoles(ctx, cmd.SlackUser)
+	if err != nil {
+		return Reply{}, err
+	}
+	has := ledger.HasRole(roles, cmd.Role)
+	would := has != (cmd.Verb == "grant")
+	var text string
+	switch {
+	case would && has:
+		text = fmt.Sprintf("revoke would take the role %s from %s.", cmd.Role, cmd.SlackUser)
+	case would:
+		text = fmt.Sprintf("grant would give the role %s to %s.", cmd.Role, cmd.SlackUser)
+	case has:
+		text = fmt.Sprintf("%s already has the role %s: grant would change nothing.", cmd.SlackUser, cmd.Role)
+	default:
+		text = fmt.Sprintf("%s does not have the role %s: revoke would change nothing.", cmd.SlackUser, cmd.Role)
+	}
+	return dryRun("Dry run: nothing changed. "+text+"\n", map[string]any{"would_change": would}), nil
+}
+
+// decideDryRun answers approve or reject --dry-run (R-DRYRUN) without
+// deciding: the pending request as it stands and what the decision would
+// do. Nothing is recorded and nothing reaches the customer. Whether the
+// admin's roles allow the decision is checked when it is made.
+func (d *Desk) decideDryRun(ctx context.Context, cmd *Command) (Reply, error) {
+	l := d.Ledger
+	ps, err := l.Pending(ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	i := slices.IndexFunc(ps, func(p ledger.PendingRequest) bool { return p.Request.ID == cmd.RequestID })
+	if i < 0 {
+		tenant, err := l.FindRequest(ctx, cmd.RequestID)
+		if err != nil {
+			return Reply{}, err
+		}
+		if tenant == "" {
+			return d.refusal(ledger.UnknownRequest, fmt.Sprintf("no request %s", cmd.RequestID)), nil
+		}
+		return d.refusal(ledger.AlreadyDecided, fmt.Sprintf("request %s is no longer pending: nothing to decide", cmd.RequestID)), nil
+	}
+	p := ps[i]
+	var b strings.Builder
+	b.WriteString("Dry run: nothing was decided and the customer was told nothing.\n")
+	switch {
+	case cmd.Verb == "reject":
+		fmt.Fprintf(&b, "reject %s would refuse this request, and the customer would be told so", p.Request.ID)
+		if cmd.Reason != "" {
+			fmt.Fprintf(&b, ", with the reason: %s", cmd.Reason)
+		}
+		b.WriteString(".\n")
+	case l.Clock().Now().After(p.Expires):
+		fmt.Fprintf(&b, "approve %s would find it expired: it would be closed as expired, not applied.\n", p.Request.ID)
+	default:
+		fmt.Fprintf(&b, "approve %s would check it again against the current state and apply it as below, if it still passes, and send the customer the outcome.\n", p.Request.ID)
+	}
+	b.WriteString(d.Renderer.Pending([]ledger.PendingRequest{p}))
+	return dryRun(b.String(), p), nil
 }

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/licensedesk/licensedesk/bot"
 	"github.com/licensedesk/licensedesk/internal/testredis"
 	"github.com/licensedesk/licensedesk/ledger"
+	"github.com/redis/go-redis/v9"
 )
 
 func newDesk(t *testing.T) *bot.Desk {
@@ -48,7 +50,7 @@ func TestDeskRunsCommands(t *testing.T) {
 		{"a refusal explains the next step", "remove 3 SPB contoso", op, ledger.StatusRefused, 1, []string{"CountViolation", "alice@contoso.com", "Unassign users first"}},
 		{"assign infers the tenant from the users' domain", "assign E3 dave@contoso.com bob@contoso.com", as("U0LIC"), ledger.StatusApplied, 0, []string{"✓ dave@contoso.com", "AlreadyAssigned"}},
 		{"assign to users of no tenant says so", "assign E3 x@nowhere.example", as("U0LIC"), ledger.StatusRefused, 1, []string{"UnknownTenant"}},
-		{"unassign warns about data retention", "unassign SPB contoso alice@contoso.com", op, ledger.StatusApplied, 0, []string{"mailbox data kept until 2026-12-20"}},
+		{"unassign warns about data retention", "unassign SPB contoso alice@contoso.com", op, ledger.StatusApplied, 0, []string{"mailbox data kept", "until 2026-12-20"}},
 		{"a dry run changes nothing", "add 2 SPB contoso --dry-run", op, ledger.StatusDryRun, 0, []string{"Dry run", "total 13 → 15"}},
 		{"renew finds the tenant from the subscription", "renew contoso-p2-1", as("U0BILL"), ledger.StatusApplied, 0, []string{"renew", "AAD_PREMIUM_P2"}},
 		{"renew of an unknown subscription", "renew nope-1", as("U0BILL"), ledger.StatusRefused, 1, []string{"UnknownSubscription"}},
@@ -144,5 +146,165 @@ func TestDeskApprovesAndRejectsEmailedRequests(t *testing.T) {
 	}
 	if rep, _ := d.Run(ctx, "pending", bot.Caller{Operator: true}, bot.Options{}); !strings.Contains(rep.Text, "No request is waiting") {
 		t.Errorf("still pending:\n%s", rep.Text)
+	}
+}
+
+// downDesk is a desk whose store does not answer: nothing listens on port 1.
+func downDesk(t *testing.T) *bot.Desk {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	t.Cleanup(func() { rdb.Close() })
+	d, err := bot.NewDesk(ledger.New(rdb, nil, ledger.NewManualClock(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestDeskAnswersHelpAndWhoamiWithoutTheStore(t *testing.T) {
+	d := downDesk(t)
+	ctx := context.Background()
+	who := bot.Caller{SlackUser: "U0ALICE"}
+	if _, err := d.Run(ctx, "show contoso", who, bot.Options{}); err == nil {
+		t.Fatal("show answered: the store is not down")
+	}
+	for text, want := range map[string]string{
+		"help":     "/licenses add N product",
+		"":         "/licenses whoami",
+		"help add": "/licenses add N product [for] tenant",
+		"whoami":   "You are U0ALICE. Your roles at the desk could not be read",
+	} {
+		rep, err := d.Run(ctx, text, who, bot.Options{})
+		if err != nil {
+			t.Errorf("%q: %v", text, err)
+			continue
+		}
+		if rep.Status != ledger.StatusApplied || rep.ExitCode() != 0 || !strings.Contains(rep.Text, want) {
+			t.Errorf("%q: status %s exit %d, want %q in:\n%s", text, rep.Status, rep.ExitCode(), want, rep.Text)
+		}
+	}
+}
+
+func TestDeskRoleRefusalsSayWhy(t *testing.T) {
+	cases := []struct {
+		name, text, as, want, notWant string
+	}{
+		{"a billing admin granting themself a role", "grant <@U0BILL> global", "U0BILL", "only global admins may grant or revoke roles", "their own"},
+		{"a billing admin revoking their own role", "revoke <@U0BILL> billing", "U0BILL", "only global admins may grant or revoke roles", "their own"},
+		{"a user granting someone else", "grant <@U0NEWBIE1> user --dry-run", "U0USER", "only global admins may grant or revoke roles", "their own"},
+		{"a global admin revoking their own global role", "revoke <@U0GLOBAL> global", "U0GLOBAL", "a global admin may not revoke their own global role", "only global"},
+		{"the same as a dry run", "revoke <@U0GLOBAL> global --dry-run", "U0GLOBAL", "a global admin may not revoke their own global role", "only global"},
+	}
+	d := newDesk(t)
+	ctx := context.Background()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := d.Run(ctx, c.text, bot.Caller{SlackUser: c.as}, bot.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Status != ledger.StatusRefused || len(rep.Errors) != 1 || rep.Errors[0].Code != ledger.NotAuthorized ||
+				!strings.Contains(rep.Text, c.want) || strings.Contains(rep.Text, c.notWant) {
+				t.Errorf("status %s, errors %v, want NotAuthorized saying %q:\n%s", rep.Status, rep.Errors, c.want, rep.Text)
+			}
+		})
+	}
+	roles, err := d.Ledger.AdminRoles(ctx, "U0GLOBAL")
+	if err != nil || !ledger.HasRole(roles, ledger.RoleGlobal) {
+		t.Errorf("U0GLOBAL's roles: %v, %v", roles, err)
+	}
+}
+
+// TestDeskDryRunsOfDecisionsAndRolesChangeNothing: R-DRYRUN for approve,
+// reject, grant and revoke, which do not go through ledger.Submit.
+func TestDeskDryRunsOfDecisionsAndRolesChangeNothing(t *testing.T) {
+	d := newDesk(t)
+	ctx := context.Background()
+	var ids []string
+	for _, n := range []int{20, 30} {
+		res, err := d.Ledger.Submit(ctx, ledger.Request{Tenant: "contoso", Requester: ledger.Requester{ID: "it@contoso.com"},
+			Origin: ledger.Origin{Channel: ledger.ChannelEmail, From: "it@contoso.com", Subject: "Licences"},
+			Ops:    []ledger.Op{{Kind: ledger.OpAdd, SKU: "SPB", Quantity: n}}})
+		if err != nil || res.Status != ledger.StatusPendingApproval {
+			t.Fatalf("%+v %v", res, err)
+		}
+		ids = append(ids, res.RequestID)
+	}
+	outbox, err := d.Ledger.OutboxLen(ctx, "contoso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	global, bill := bot.Caller{SlackUser: "U0GLOBAL"}, bot.Caller{SlackUser: "U0BILL"}
+	cases := []struct {
+		text string
+		who  bot.Caller
+		want []string
+	}{
+		{"approve " + ids[0] + " --dry-run", bill, []string{"nothing was decided", "approve " + ids[0] + " would check it again", "total 13 → 33"}},
+		{"approve --dry-run " + ids[1], global, []string{"nothing was decided", ids[1], "total 13 → 43"}},
+		{"reject " + ids[1] + " budget frozen --dry-run", global, []string{"customer was told nothing", "would refuse", "with the reason: budget frozen"}},
+		{"reject " + ids[1] + " --dry-run budget frozen", global, []string{"with the reason: budget frozen"}},
+		{"reject --dry-run " + ids[0], bill, []string{"reject " + ids[0] + " would refuse this request"}},
+		{"grant <@U0NEWBIE1> license --dry-run", global, []string{"Dry run: nothing changed. grant would give the role license to U0NEWBIE1"}},
+		{"grant --dry-run <@U0BILL> billing", global, []string{"U0BILL already has the role billing: grant would change nothing"}},
+		{"revoke <@U0LIC> license --dry-run", global, []string{"revoke would take the role license from U0LIC"}},
+		{"revoke <@U0LIC> billing --dry-run", global, []string{"U0LIC does not have the role billing: revoke would change nothing"}},
+	}
+	for _, c := range cases {
+		rep, err := d.Run(ctx, c.text, c.who, bot.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.text, err)
+		}
+		if rep.Status != ledger.StatusDryRun || rep.ExitCode() != 0 || rep.Result != nil || !rep.Command.DryRun {
+			t.Errorf("%s: status %s exit %d result %v", c.text, rep.Status, rep.ExitCode(), rep.Result)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(rep.Text, w) {
+				t.Errorf("%s: reply lacks %q:\n%s", c.text, w, rep.Text)
+			}
+		}
+	}
+	// Nothing was decided, nothing reached a customer, no role changed.
+	ps, err := d.Ledger.Pending(ctx)
+	if err != nil || len(ps) != 2 {
+		t.Errorf("pending after the dry runs: %d, %v", len(ps), err)
+	}
+	if n, err := d.Ledger.OutboxLen(ctx, "contoso"); err != nil || n != outbox {
+		t.Errorf("outbox: %d entries, was %d (%v)", n, outbox, err)
+	}
+	for user, want := range map[string][]ledger.Role{"U0NEWBIE1": nil, "U0LIC": {ledger.RoleLicense}} {
+		if roles, err := d.Ledger.AdminRoles(ctx, user); err != nil || !slices.Equal(roles, want) {
+			t.Errorf("%s's roles: %v, %v; want %v", user, roles, err, want)
+		}
+	}
+	// A dry run on a request that is not pending says why, as Decide would.
+	if rep, _ := d.Run(ctx, "approve "+ids[0], bill, bot.Options{}); rep.Status != ledger.StatusApplied {
+		t.Fatalf("approve: %s\n%s", rep.Status, rep.Text)
+	}
+	for text, code := range map[string]ledger.Code{
+		"approve " + ids[0] + " --dry-run":                  ledger.AlreadyDecided,
+		"reject LD-01JZZZZZZZZZZZZZZZZZZZZZZZ no --dry-run": ledger.UnknownRequest,
+	} {
+		rep, err := d.Run(ctx, text, global, bot.Options{})
+		if err != nil || rep.Status != ledger.StatusRefused || len(rep.Errors) != 1 || rep.Errors[0].Code != code {
+			t.Errorf("%s: %s %v %v, want %s", text, rep.Status, rep.Errors, err, code)
+		}
+	}
+}
+
+func TestDeskSubmitsASwitchToTheUsersTenant(t *testing.T) {
+	d := newDesk(t)
+	ctx := context.Background()
+	op := bot.Caller{Operator: true}
+	rep, err := d.Run(ctx, "switch SPB to E3 alice@contoso.com --dry-run", op, bot.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Usage != nil || rep.Result == nil || rep.Result.Tenant != "contoso" {
+		t.Fatalf("switch: %+v\n%s", rep.Result, rep.Text)
+	}
+	rep, err = d.Run(ctx, "switch SPB to E3 x@nowhere.example", op, bot.Options{})
+	if err != nil || rep.Status != ledger.StatusRefused || !strings.Contains(rep.Text, "no tenant owns the users' domain") {
+		t.Errorf("switch of users of no tenant: %s %v\n%s", rep.Status, err, rep.Text)
 	}
 }

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"net/url"
 	"time"
 )
 
@@ -24,15 +23,12 @@ func SetApprovalPoll(s *Server, d time.Duration) { s.approvalPoll = d }
 // read ("read") runs.
 func SetHold(s *Server, hold func(kind string)) { s.hold = hold }
 
-// SetResponseURLFilter replaces the check of response_url hosts.
-func SetResponseURLFilter(s *Server, allowed func(*url.URL) bool) { s.resp.allowed = allowed }
-
 // Block Kit ids of the approval message and the reject modal.
 const (
-	ActionApprove    = actionApprove
-	ActionReject     = actionReject
-	CallbackReject   = callbackReject
-	BlockReason      = blockReason
-	ActionReason     = actionReason
-	PostKind         = postKind
+	ActionApprove  = actionApprove
+	ActionReject   = actionReject
+	CallbackReject = callbackReject
+	BlockReason    = blockReason
+	ActionReason   = actionReason
+	PostKind       = postKind
 )

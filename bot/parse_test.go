@@ -287,7 +287,7 @@ func TestParseRefusesMalformedCommands(t *testing.T) {
 		{"add with only for", "add 5 for", "add", "", "the product and the tenant are missing", nil},
 		{"add with one unknown word", "add 5 contoso", "add", "", "the product or the tenant is missing", nil},
 		{"add with for and no product", "add 5 for contoso", "add", "", "the product is missing", nil},
-		{"add with a word instead of a number", "add five E3 contoso", "add", "", "the number of seats is missing", nil},
+		{"add with a word instead of a number", "add several E3 contoso", "add", "", "the number of seats is missing", nil},
 		{"add with the product where the number goes", "add E3 contoso", "add", "", "the number of seats is missing", nil},
 		{"add with the tenant first", "add 5 contoso E3", "add", "", "the tenant goes last: add 5 E3 contoso", nil},
 		{"assign without a product", "assign alice@contoso.com", "assign", "", "the product is missing", nil},
@@ -548,13 +548,16 @@ func TestUsageErrorText(t *testing.T) {
 
 func TestVerbTableIsTheOneSourceOfHelp(t *testing.T) {
 	verbs := Verbs()
-	wantNames := []string{"help", "show", "products", "add", "remove", "set", "assign", "unassign", "conflicts",
-		"history", "pending", "approve", "reject", "renew", "autorenew", "undo", "whoami", "grant", "revoke"}
-	var names, changes []string
+	wantNames := []string{"help", "show", "products", "add", "remove", "set", "assign", "unassign", "switch", "conflicts",
+		"report", "history", "pending", "approve", "reject", "renew", "autorenew", "undo", "whoami", "grant", "revoke"}
+	var names, changes, writes []string
 	for _, v := range verbs {
 		names = append(names, v.Name)
-		if v.Change {
+		if v.BuildsOp {
 			changes = append(changes, v.Name)
+		}
+		if v.Writes {
+			writes = append(writes, v.Name)
 		}
 		if v.Summary == "" {
 			t.Errorf("%s has no summary", v.Name)
@@ -570,8 +573,12 @@ func TestVerbTableIsTheOneSourceOfHelp(t *testing.T) {
 	if !slices.Equal(names, wantNames) {
 		t.Errorf("verbs = %q, want %q", names, wantNames)
 	}
-	if want := []string{"add", "remove", "set", "assign", "unassign", "renew", "autorenew"}; !slices.Equal(changes, want) {
+	if want := []string{"add", "remove", "set", "assign", "unassign", "switch", "renew", "autorenew"}; !slices.Equal(changes, want) {
 		t.Errorf("change verbs = %q, want %q", changes, want)
+	}
+	if want := []string{"add", "remove", "set", "assign", "unassign", "switch", "approve", "reject", "renew", "autorenew",
+		"undo", "grant", "revoke"}; !slices.Equal(writes, want) {
+		t.Errorf("verbs that write = %q, want %q", writes, want)
 	}
 	for _, spec := range verbTable {
 		for _, f := range spec.flags {
@@ -631,9 +638,14 @@ func TestDryRunIsAcceptedOnEveryChange(t *testing.T) {
 		"set":       "set 1 E3 contoso",
 		"assign":    "assign E3 a@contoso.com",
 		"unassign":  "unassign E3 a@contoso.com",
+		"switch":    "switch E3 to E1 a@contoso.com",
+		"approve":   "approve LD-" + testULID,
+		"reject":    "reject LD-" + testULID + " too many",
 		"renew":     "renew S1",
 		"autorenew": "autorenew on S1",
 		"undo":      "undo LD-" + testULID,
+		"grant":     "grant <@U123> billing",
+		"revoke":    "revoke <@U123> billing",
 	}
 	for _, v := range Verbs() {
 		text, isChange := changes[v.Name]
@@ -653,13 +665,18 @@ func TestDryRunIsAcceptedOnEveryChange(t *testing.T) {
 			if cmd.DryRun != dry {
 				t.Errorf("Parse(%q).DryRun = %v", line, cmd.DryRun)
 			}
-			if v.Change != (cmd.Op != nil) {
-				t.Errorf("Parse(%q): Change is %v but Op is %v", line, v.Change, cmd.Op)
+			if v.BuildsOp != (cmd.Op != nil) {
+				t.Errorf("Parse(%q): BuildsOp is %v but Op is %v", line, v.BuildsOp, cmd.Op)
 			}
 		}
 	}
-	if len(changes) != 8 {
+	if len(changes) != 13 {
 		t.Fatal("the table of change verbs was edited without this test")
+	}
+	for _, v := range Verbs() {
+		if _, ok := changes[v.Name]; v.Writes && !ok {
+			t.Errorf("%s writes but this test has no example of it", v.Name)
+		}
 	}
 }
 
@@ -747,6 +764,9 @@ func FuzzParse(f *testing.F) {
 		"grant <@U123|a b> billing",
 		`products "a\"b`,
 		"history contoso 999",
+		"switch E3 to 'M365 E3' contoso --all --return --dry-run",
+		"add vingt et un E3 contoso",
+		"reject LD-" + testULID + " 'no --dry-run “x",
 	} {
 		f.Add(s)
 	}
@@ -765,7 +785,7 @@ func FuzzParse(f *testing.F) {
 		if cmd == nil || lookupVerb(cmd.Verb) == nil {
 			t.Fatalf("bad command %v", cmd)
 		}
-		if cmd.Tenant != "" && !validTenantID(cmd.Tenant) {
+		if cmd.Tenant != "" && !ledger.ValidTenantID(cmd.Tenant) {
 			t.Fatalf("tenant %q is not a slug", cmd.Tenant)
 		}
 		op := cmd.Op
@@ -786,18 +806,26 @@ func FuzzParse(f *testing.F) {
 		switch op.Kind {
 		case ledger.OpSet:
 			minQty = 0
+		case ledger.OpSwitch:
+			minQty = 0
+			if _, ok := cat.Get(op.To); !ok || op.To == op.SKU || op.Quantity != 0 {
+				t.Fatalf("switch from %q to %q, quantity %d", op.SKU, op.To, op.Quantity)
+			}
+			if op.All != (len(op.Users) == 0) || op.All && cmd.Tenant == "" || len(op.Users) > ledger.MaxUsersPerOp {
+				t.Fatalf("switch with --all %v, %d users, tenant %q", op.All, len(op.Users), cmd.Tenant)
+			}
 		case ledger.OpAssign, ledger.OpUnassign:
 			minQty = 0
 			if len(op.Users) == 0 || len(op.Users) > ledger.MaxUsersPerOp || op.Quantity != 0 {
 				t.Fatalf("%d users, quantity %d", len(op.Users), op.Quantity)
 			}
-			seen := map[string]bool{}
-			for _, u := range op.Users {
-				if seen[u] || u != strings.ToLower(u) || !looksLikeEmail(u) {
-					t.Fatalf("bad or repeated user %q", u)
-				}
-				seen[u] = true
+		}
+		seen := map[string]bool{}
+		for _, u := range op.Users {
+			if seen[u] || u != strings.ToLower(u) || !looksLikeEmail(u) {
+				t.Fatalf("bad or repeated user %q", u)
 			}
+			seen[u] = true
 		}
 		if op.Quantity < minQty || op.Quantity > ledger.MaxQuantity {
 			t.Fatalf("quantity %d out of bounds for %s", op.Quantity, op.Kind)

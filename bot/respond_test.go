@@ -100,6 +100,9 @@ func TestChangeVerbsGoToTheWorkers(t *testing.T) {
 		"approve LD-1": true, "reject LD-1 no": true, "undo LD-1": true, "grant <@U1> user": true, "revoke <@U1> user": true,
 		"show contoso": false, "help add": false, "": false, "asign E3": false, "pending": false, "whoami": false,
 		"history contoso": false, "products": false, "conflicts": false,
+		"switch E3 to E1 a@b.c": true, "report": false, "report contoso": false,
+		// The first word as the parser reads it: after a tab, or quoted.
+		"approve\tLD-1": true, "reject\nLD-1": true, `"undo" LD-1`: true, "‘grant’ <@U1> user": true, "--help": false,
 	}
 	for text, want := range cases {
 		if _, got := changeVerb(text); got != want {

@@ -1,18 +1,19 @@
 package bot
 
-// The /licenses command grammar (SPEC §5.3): a hand-written tokenizer, one
-// table of verbs used both to parse and to print help, and a parser that
-// turns the text Slack sends into a Command. The command line's `exec` runs
-// the same code, so nothing here may assume Slack is on the other end.
+// The /licenses command grammar (SPEC §5.3): the parser that turns the text
+// Slack sends into a Command, word by word from the tokenizer (tokenizer.go)
+// and verb by verb from the verb table (verbs.go). The command line's `exec`
+// runs the same code, so nothing here may assume Slack is on the other end.
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/licensedesk/licensedesk/internal/numwords"
 	"github.com/licensedesk/licensedesk/ledger"
 )
 
@@ -26,8 +27,6 @@ const (
 	maxProductBytes = 200
 	// maxSubIDBytes bounds a subscription id (--sub, renew, autorenew).
 	maxSubIDBytes = 128
-	// maxLinkBytes bounds one Slack link <…> so a stray "<" costs little.
-	maxLinkBytes = 1024
 	// maxEmailBytes is RFC 5321's limit on a forward path.
 	maxEmailBytes = 254
 	// clipMaxRunes bounds user text quoted back in error messages.
@@ -37,133 +36,26 @@ const (
 	historyMax     = 200
 )
 
-// Verb is one entry of the verb table: the one source for parsing and help.
-type Verb struct {
-	Name    string // canonical, lower case
-	Args    string // e.g. "N product [for] tenant [--sub ID] [--new] [--dry-run]"
-	Summary string // one line for help
-	Change  bool   // builds a ledger op
-}
-
-// verbSpec adds what only the parser needs: the flags the verb accepts.
-type verbSpec struct {
-	Verb
-	flags []string
-}
-
-// The verb table, in help order. Every flag listed in flags appears in Args
-// (a test checks it), so help never lies about what parses.
-var verbTable = []verbSpec{
-	{Verb{"help", "[verb]", "this help, or the usage of one command", false}, nil},
-	{Verb{"show", "[tenant] [--detail]", "a tenant's licences: total, assigned, available, conflicts (--detail: per subscription)", false}, []string{"detail"}},
-	{Verb{"products", "[search…]", "the catalog, or the products matching a search", false}, nil},
-	{Verb{"add", "N product [for] tenant [--sub ID] [--new] [--dry-run]", "buy N seats (--new: a new subscription)", true}, []string{"sub", "new", "dry-run"}},
-	{Verb{"remove", "N product tenant [--at-renewal] [--sub ID] [--dry-run]", "return N seats bought in the last 7 days, or at the next renewal", true}, []string{"at-renewal", "sub", "dry-run"}},
-	{Verb{"set", "N product tenant [--dry-run]", "set a product's total number of seats", true}, []string{"dry-run"}},
-	{Verb{"assign", "product [tenant] user… [--create] [--dry-run]", "give users a licence (--create: create unknown users)", true}, []string{"create", "dry-run"}},
-	{Verb{"unassign", "product [tenant] user… [--dry-run]", "take a licence back from users (their data is kept 30 days)", true}, []string{"dry-run"}},
-	{Verb{"conflicts", "[tenant]", "products with more users than seats, and the users concerned", false}, nil},
-	{Verb{"history", "tenant [N]", "the last N changes (default 20, at most 200)", false}, nil},
-	{Verb{"pending", "", "customer requests waiting for approval", false}, nil},
-	{Verb{"approve", "LD-…", "apply a pending request", false}, nil},
-	{Verb{"reject", "LD-… [reason…]", "refuse a pending request", false}, nil},
-	{Verb{"renew", "SUB [--dry-run]", "renew a subscription now", true}, []string{"dry-run"}},
-	{Verb{"autorenew", "on|off SUB [--dry-run]", "switch a subscription's auto-renewal on or off", true}, []string{"dry-run"}},
-	{Verb{"undo", "LD-… [--dry-run]", "apply the inverse of a request, under the same rules", false}, []string{"dry-run"}},
-	{Verb{"whoami", "", "your Slack user id and roles", false}, nil},
-	{Verb{"grant", "@user role", "give a desk admin a role: global, billing, license or user", false}, nil},
-	{Verb{"revoke", "@user role", "take a role back from a desk admin", false}, nil},
-}
-
-// flagTakesValue lists every flag of the grammar; true when it takes a value.
-var flagTakesValue = map[string]bool{
-	"detail":     false,
-	"sub":        true,
-	"new":        false,
-	"at-renewal": false,
-	"create":     false,
-	"dry-run":    false,
-}
-
-// Verbs returns the verb table in help order.
-func Verbs() []Verb {
-	out := make([]Verb, len(verbTable))
-	for i, v := range verbTable {
-		out[i] = v.Verb
-	}
-	return out
-}
-
-func lookupVerb(name string) *verbSpec {
-	for i := range verbTable {
-		if verbTable[i].Name == name {
-			return &verbTable[i]
-		}
-	}
-	return nil
-}
-
-// Usage returns the usage line of a verb, e.g. "/licenses add N product
-// [for] tenant [--sub ID] [--new] [--dry-run]". For an unknown verb it
-// returns the short help: every verb name on one line.
-func Usage(verb string) string {
-	v := lookupVerb(strings.ToLower(verb))
-	if v == nil {
-		return usageShort()
-	}
-	return usageOf(v)
-}
-
-func usageOf(v *verbSpec) string {
-	if v.Args == "" {
-		return "/licenses " + v.Name
-	}
-	return "/licenses " + v.Name + " " + v.Args
-}
-
-func usageShort() string {
-	names := make([]string, len(verbTable))
-	for i, v := range verbTable {
-		names[i] = v.Name
-	}
-	return "/licenses " + strings.Join(names, "|") + " … (/licenses help explains each)"
-}
-
-// HelpText returns every verb's usage and summary, one line each, in plain
-// text (the Slack view adds its own formatting).
-func HelpText() string {
-	var b strings.Builder
-	for i := range verbTable {
-		v := &verbTable[i]
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(usageOf(v))
-		b.WriteString(" — ")
-		b.WriteString(v.Summary)
-	}
-	return b.String()
-}
-
 // Command is a parsed /licenses command.
 type Command struct {
-	// Verb is the canonical verb name: help, show, products, add, remove,
-	// set, assign, unassign, conflicts, history, pending, approve, reject,
-	// renew, autorenew, undo, whoami, grant, revoke.
+	// Verb is the canonical verb name: one of the verb table's (verbs.go).
 	Verb string
 	// Tenant is the lower-cased tenant id as typed, "" when not given (for
-	// assign/unassign the executor then infers it from the users' domains).
+	// assign, unassign and switch the executor then infers it from the
+	// users' domains; switch --all always names it).
 	Tenant string
-	// Op is set for add, remove, set, assign, unassign, renew and autorenew:
-	// the SKU is the catalog's, users are lower-cased and de-duplicated in
-	// order. renew and autorenew name a Subscription instead of a SKU.
+	// Op is set for the verbs that build one (Verb.BuildsOp): add, remove,
+	// set, assign, unassign, switch, renew and autorenew. The SKU (and a
+	// switch's To) is the catalog's, users are lower-cased and
+	// de-duplicated in order. renew and autorenew name a Subscription
+	// instead of a SKU.
 	Op        *ledger.Op
-	DryRun    bool        // --dry-run
+	DryRun    bool        // --dry-run, on every verb that Writes (R-DRYRUN)
 	Detail    bool        // show --detail: per-subscription breakdown
 	Limit     int         // history N (default 20, at most 200)
 	Query     string      // products [search]
 	RequestID string      // approve/reject/undo: "LD-" + ULID, upper case
-	Reason    string      // reject: the rest of the line
+	Reason    string      // reject: the rest of the line, less its flags
 	SlackUser string      // grant/revoke target, e.g. "U123"
 	Role      ledger.Role // grant/revoke role
 	HelpTopic string      // help <verb>
@@ -210,10 +102,6 @@ func Parse(text string, cat *ledger.Catalog) (*Command, error) {
 	return cmd, nil
 }
 
-// slackUnescape undoes the only three escapes Slack applies to command text,
-// in one pass so "&amp;lt;" becomes "&lt;", not "<".
-var slackUnescape = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
-
 func parseText(text string, cat *ledger.Catalog) (*Command, *UsageError) {
 	if len(text) > maxCommandBytes {
 		return nil, tooLongError(text)
@@ -256,11 +144,12 @@ func parseText(text string, cat *ledger.Catalog) (*Command, *UsageError) {
 	return p.cmd, nil
 }
 
-// tooLongError answers an over-long command. A long assign is almost always a
-// long user list, and "too many users" tells the admin what to do about it.
+// tooLongError answers an over-long command. A long assign, unassign or
+// switch is almost always a long user list, and "too many users" tells the
+// admin what to do about it.
 func tooLongError(text string) *UsageError {
 	verb, users := countUserWords(text)
-	if (verb == "assign" || verb == "unassign") && users > ledger.MaxUsersPerOp {
+	if (verb == "assign" || verb == "unassign" || verb == "switch") && users > ledger.MaxUsersPerOp {
 		return &UsageError{
 			Verb: verb, Code: ledger.TooManyUsers,
 			Message: fmt.Sprintf("too many users: %d named, at most %d per command", users, ledger.MaxUsersPerOp),
@@ -278,110 +167,6 @@ func tooLongError(text string) *UsageError {
 	return uerr
 }
 
-// countUserWords returns the first word, lower-cased, and the number of words
-// holding an "@", in one pass over the raw text without allocating per word.
-func countUserWords(text string) (verb string, users int) {
-	i := 0
-	isSep := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ';' }
-	for i < len(text) && isSep(text[i]) {
-		i++
-	}
-	j := i
-	for j < len(text) && !isSep(text[j]) && j-i < 16 {
-		j++
-	}
-	verb = strings.ToLower(text[i:j])
-	inWord, hasAt := false, false
-	for k := j; k <= len(text); k++ {
-		if k == len(text) || isSep(text[k]) {
-			if inWord && hasAt {
-				users++
-			}
-			inWord, hasAt = false, false
-			continue
-		}
-		inWord = true
-		if text[k] == '@' {
-			hasAt = true
-		}
-	}
-	return verb, users
-}
-
-// checkCommandText refuses invalid UTF-8 and control characters: tab, CR
-// and LF separate words, nothing else invisible may slip into an id.
-func checkCommandText(text string) *UsageError {
-	if !utf8.ValidString(text) {
-		return &UsageError{Code: ledger.InvalidRequest, Message: "the command is not valid UTF-8 text", Usage: usageShort()}
-	}
-	for _, r := range text {
-		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
-			return &UsageError{
-				Code:    ledger.InvalidRequest,
-				Message: fmt.Sprintf("the command contains a control character (U+%04X)", r),
-				Usage:   usageShort(),
-			}
-		}
-	}
-	return nil
-}
-
-func unknownVerbError(typed string) *UsageError {
-	lower := strings.ToLower(typed)
-	var cands []didYouMean
-	for i, v := range verbTable {
-		if c, ok := closeMatch(lower, v.Name, i); ok {
-			cands = append(cands, c)
-		}
-	}
-	return &UsageError{
-		Message:     fmt.Sprintf("unknown command %q", clipQuoted(typed)),
-		Usage:       usageShort(),
-		Suggestions: bestSuggestions(cands, 3),
-	}
-}
-
-// didYouMean is a "did you mean" answer with how far it is from the input.
-type didYouMean struct {
-	label string
-	dist  int
-	order int
-}
-
-// closeMatch reports whether name is a plausible correction of typed: within
-// two edits (one for very short input), or typed is a prefix of it.
-func closeMatch(typed, name string, order int) (didYouMean, bool) {
-	if typed == "" || len(typed) > 64 {
-		return didYouMean{}, false
-	}
-	limit := 2
-	if utf8.RuneCountInString(typed) <= 3 {
-		limit = 1
-	}
-	d := ledger.Distance(typed, name)
-	switch {
-	case d <= limit:
-		return didYouMean{name, d, order}, true
-	case len(typed) >= 2 && strings.HasPrefix(name, typed):
-		return didYouMean{name, limit + 1, order}, true
-	}
-	return didYouMean{}, false
-}
-
-func bestSuggestions(cands []didYouMean, n int) []string {
-	sort.SliceStable(cands, func(i, j int) bool {
-		if cands[i].dist != cands[j].dist {
-			return cands[i].dist < cands[j].dist
-		}
-		return cands[i].order < cands[j].order
-	})
-	var out []string
-	for i := 0; i < len(cands) && i < n; i++ {
-		out = append(out, cands[i].label)
-	}
-	return out
-}
-
 // clipQuoted shortens user text quoted back in a message.
 func clipQuoted(s string) string {
 	if utf8.RuneCountInString(s) <= clipMaxRunes {
@@ -390,169 +175,6 @@ func clipQuoted(s string) string {
 	r := []rune(s)
 	return string(r[:clipMaxRunes]) + "…"
 }
-
-// ---- tokenizer ----
-
-// cmdToken is one word of the command.
-type cmdToken struct {
-	text   string
-	quoted bool // began with a quote: never a flag nor a connector word
-}
-
-// cmdLexer splits the text into words lazily, so reject can keep its reason
-// as typed.
-type cmdLexer struct {
-	s   string
-	pos int
-}
-
-// quoteClosers returns the characters that close a quote opened by r, or ""
-// when r opens none. Smart quotes come from phones and macOS text
-// substitution; a straight quote may close a smart one, not the reverse.
-func quoteClosers(r rune) string {
-	switch r {
-	case '"':
-		return `"`
-	case '\'':
-		return `'`
-	case '“', '”':
-		return `”“"`
-	case '‘', '’':
-		return `’‘'`
-	}
-	return ""
-}
-
-func (l *cmdLexer) skipSpace() {
-	for l.pos < len(l.s) {
-		r, n := utf8.DecodeRuneInString(l.s[l.pos:])
-		if !unicode.IsSpace(r) {
-			return
-		}
-		l.pos += n
-	}
-}
-
-// rest returns the unread text, trimmed.
-func (l *cmdLexer) rest() string {
-	return strings.TrimSpace(l.s[l.pos:])
-}
-
-// next returns the next word; ok is false at the end of the text. A quote
-// opens only at the start of a word, so apostrophes inside words
-// (o'brien@contoso.com) are plain characters.
-func (l *cmdLexer) next() (tok cmdToken, ok bool, uerr *UsageError) {
-	l.skipSpace()
-	if l.pos >= len(l.s) {
-		return cmdToken{}, false, nil
-	}
-	var b strings.Builder
-	r, n := utf8.DecodeRuneInString(l.s[l.pos:])
-	if closers := quoteClosers(r); closers != "" {
-		start := l.pos
-		tok.quoted = true
-		l.pos += n
-		double := r != '\'' && r != '‘' && r != '’'
-		closed := false
-		for l.pos < len(l.s) {
-			c, m := utf8.DecodeRuneInString(l.s[l.pos:])
-			l.pos += m
-			if double && c == '\\' && l.pos < len(l.s) && (l.s[l.pos] == '"' || l.s[l.pos] == '\\') {
-				b.WriteByte(l.s[l.pos])
-				l.pos++
-				continue
-			}
-			if strings.ContainsRune(closers, c) {
-				closed = true
-				break
-			}
-			b.WriteRune(c)
-		}
-		if !closed {
-			return cmdToken{}, false, &UsageError{
-				Message: fmt.Sprintf("quote left open: the %c before %q has no closing quote", r, clipQuoted(l.s[start+n:])),
-				Usage:   usageShort(),
-			}
-		}
-	}
-	// The rest of the word, up to a space; quotes here are literal.
-	for l.pos < len(l.s) {
-		c, m := utf8.DecodeRuneInString(l.s[l.pos:])
-		if unicode.IsSpace(c) {
-			break
-		}
-		if c == '<' {
-			if text, end, isLink := reduceSlackLink(l.s, l.pos); isLink {
-				b.WriteString(text)
-				l.pos = end
-				continue
-			}
-		}
-		b.WriteString(l.s[l.pos : l.pos+m])
-		l.pos += m
-	}
-	tok.text = b.String()
-	return tok, true, nil
-}
-
-// reduceSlackLink reads a Slack link at s[i] == '<' and returns its replacement
-// and the offset after it: <mailto:a@b|a@b> → a@b, <http://x|label> →
-// label, <@U123|name> → <@U123> (a mention, read by grant/revoke). The scan
-// stops at the next "<" or line end, so stray brackets cost linear time.
-func reduceSlackLink(s string, i int) (text string, end int, ok bool) {
-	limit := min(len(s), i+maxLinkBytes)
-	j := i + 1
-	for ; j < limit; j++ {
-		c := s[j]
-		if c == '>' {
-			break
-		}
-		if c == '<' || c == '\n' {
-			return "", 0, false
-		}
-	}
-	if j >= limit {
-		return "", 0, false
-	}
-	target, label, _ := strings.Cut(s[i+1:j], "|")
-	lower := strings.ToLower(target)
-	switch {
-	case strings.HasPrefix(lower, "mailto:") && len(target) > len("mailto:"):
-		text = target[len("mailto:"):]
-	case strings.HasPrefix(target, "@") && len(target) > 1:
-		text = "<" + target + ">"
-	case strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://"):
-		text = target
-		if label != "" {
-			text = label
-		}
-	default:
-		return "", 0, false
-	}
-	return text, j + 1, true
-}
-
-// reduceSlackLinks rewrites every Slack link in free text (a reject reason).
-func reduceSlackLinks(s string) string {
-	if !strings.Contains(s, "<") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if s[i] == '<' {
-			if text, end, ok := reduceSlackLink(s, i); ok {
-				b.WriteString(text)
-				i = end
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-		i++
-	}
-	return b.String()
-}
-
-// ---- parser ----
 
 type cmdParser struct {
 	cat   *ledger.Catalog
@@ -568,13 +190,23 @@ func (p *cmdParser) fail(code ledger.Code, format string, a ...any) *UsageError 
 	return &UsageError{Verb: p.spec.Name, Code: code, Message: fmt.Sprintf(format, a...), Usage: usageOf(p.spec)}
 }
 
+// next reads the next word of the verb's arguments.
+func (p *cmdParser) next(lx *cmdLexer) (cmdToken, bool, *UsageError) {
+	tok, ok, uerr := lx.next()
+	if uerr != nil {
+		uerr.Verb, uerr.Usage = p.spec.Name, usageOf(p.spec)
+	}
+	return tok, ok, uerr
+}
+
 // split reads the remaining words into positional arguments and flags.
+// R-DRYRUN: a flag is a flag wherever it stands, before, between or after
+// the arguments.
 func (p *cmdParser) split(lx *cmdLexer) *UsageError {
 	p.flags = map[string]string{}
 	for {
-		tok, ok, uerr := lx.next()
+		tok, ok, uerr := p.next(lx)
 		if uerr != nil {
-			uerr.Verb, uerr.Usage = p.spec.Name, usageOf(p.spec)
 			return uerr
 		}
 		if !ok {
@@ -585,68 +217,50 @@ func (p *cmdParser) split(lx *cmdLexer) *UsageError {
 			p.args = append(p.args, tok)
 			continue
 		}
-		if name == "help" {
-			p.help = true
-			continue
-		}
-		if !p.accepts(name) {
-			return p.unknownFlag(name)
-		}
-		if _, dup := p.flags[name]; dup {
-			return p.fail("", "--%s is given twice", name)
-		}
-		switch {
-		case !flagTakesValue[name] && hasValue:
-			return p.fail("", "--%s takes no value", name)
-		case flagTakesValue[name] && !hasValue:
-			v, ok, uerr := lx.next()
+		if flagTakesValue[name] && !hasValue && p.accepts(name) && !hasFlag(p.flags, name) {
+			v, ok, uerr := p.next(lx)
 			if uerr != nil {
-				uerr.Verb, uerr.Usage = p.spec.Name, usageOf(p.spec)
 				return uerr
 			}
 			if _, _, _, vIsFlag := parseFlag(v); !ok || vIsFlag {
 				return p.fail("", "--%s needs a value", name)
 			}
-			value = v.text
+			value, hasValue = v.text, true
 		}
-		if flagTakesValue[name] && value == "" {
-			return p.fail("", "--%s needs a value", name)
+		if uerr := p.setFlag(name, value, hasValue); uerr != nil {
+			return uerr
 		}
-		p.flags[name] = value
 	}
 }
 
-// parseFlag recognises --name and --name=value. An em or en dash counts as
-// "--": macOS and phones turn a typed "--" into one.
-func parseFlag(t cmdToken) (name, value string, hasValue, ok bool) {
-	if t.quoted {
-		return "", "", false, false
+// setFlag records one flag of the verb.
+func (p *cmdParser) setFlag(name, value string, hasValue bool) *UsageError {
+	if name == "help" {
+		p.help = true
+		return nil
 	}
-	var rest string
-	switch {
-	case strings.HasPrefix(t.text, "--"):
-		rest = t.text[2:]
-	case strings.HasPrefix(t.text, "—"):
-		rest = t.text[len("—"):]
-	case strings.HasPrefix(t.text, "–"):
-		rest = t.text[len("–"):]
-	default:
-		return "", "", false, false
+	if !p.accepts(name) {
+		return p.unknownFlag(name)
 	}
-	name, value, hasValue = strings.Cut(rest, "=")
-	return strings.ToLower(name), value, hasValue, true
+	if _, dup := p.flags[name]; dup {
+		return p.fail("", "--%s is given twice", name)
+	}
+	switch takes := flagTakesValue[name]; {
+	case !takes && hasValue:
+		return p.fail("", "--%s takes no value", name)
+	case takes && value == "":
+		return p.fail("", "--%s needs a value", name)
+	}
+	p.flags[name] = value
+	return nil
 }
 
 func (p *cmdParser) accepts(flag string) bool {
-	for _, f := range p.spec.flags {
-		if f == flag {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(p.spec.flags, flag)
 }
 
-func (p *cmdParser) unknownFlag(name string) *UsageError {
+// flagSuggestions returns the verb's flags close to a mistyped one.
+func (p *cmdParser) flagSuggestions(name string) []string {
 	var cands []didYouMean
 	for i, f := range p.spec.flags {
 		if c, ok := closeMatch(name, f, i); ok {
@@ -654,16 +268,20 @@ func (p *cmdParser) unknownFlag(name string) *UsageError {
 			cands = append(cands, c)
 		}
 	}
+	return bestSuggestions(cands, 3)
+}
+
+func (p *cmdParser) unknownFlag(name string) *UsageError {
 	var uerr *UsageError
 	switch _, known := flagTakesValue[name]; {
-	case known:
-		uerr = p.fail("", "--%s is not an option of %s", name, p.spec.Name)
 	case len(p.spec.flags) == 0:
 		uerr = p.fail("", "%s takes no options: --%s is not one", p.spec.Name, clipQuoted(name))
+	case known:
+		uerr = p.fail("", "--%s is not an option of %s", name, p.spec.Name)
 	default:
 		uerr = p.fail("", "unknown option --%s", clipQuoted(name))
 	}
-	uerr.Suggestions = bestSuggestions(cands, 3)
+	uerr.Suggestions = p.flagSuggestions(name)
 	return uerr
 }
 
@@ -694,6 +312,10 @@ func (p *cmdParser) parseVerb() *UsageError {
 		return p.parseAssign(ledger.OpAssign, "to")
 	case "unassign":
 		return p.parseAssign(ledger.OpUnassign, "from")
+	case "switch":
+		return p.parseSwitch()
+	case "report":
+		return p.optionalTenant()
 	case "history":
 		return p.parseHistory()
 	case "pending", "whoami":
@@ -776,42 +398,12 @@ func (p *cmdParser) optionalTenant() *UsageError {
 	return p.noMore(1)
 }
 
-// validTenantID reports whether s is a tenant id: [a-z0-9][a-z0-9-]{0,62}.
-func validTenantID(s string) bool {
-	if len(s) == 0 || len(s) > 63 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case c == '-' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 func (p *cmdParser) tenant(t cmdToken) (string, *UsageError) {
 	id := strings.ToLower(t.text)
-	if !validTenantID(id) {
+	if !ledger.ValidTenantID(id) {
 		return "", p.fail("", "%q is not a tenant id (lower-case letters, digits and hyphens, e.g. contoso)", clipQuoted(t.text))
 	}
 	return id, nil
-}
-
-// isBareWord reports whether t is the unquoted word w, in any case.
-func isBareWord(t cmdToken, w string) bool {
-	return !t.quoted && strings.EqualFold(t.text, w)
-}
-
-func joinWords(ts []cmdToken) string {
-	words := make([]string, len(ts))
-	for i, t := range ts {
-		words[i] = t.text
-	}
-	return strings.Join(words, " ")
 }
 
 // parseSeats reads "N product [for] tenant" for add, remove and set; the
@@ -820,11 +412,11 @@ func (p *cmdParser) parseSeats(kind ledger.OpKind, minQty int) *UsageError {
 	if len(p.args) == 0 {
 		return p.fail("", "the number of seats, the product and the tenant are missing")
 	}
-	qty, uerr := p.quantity(p.args[0], minQty)
+	qty, used, uerr := p.quantity(p.args, minQty)
 	if uerr != nil {
 		return uerr
 	}
-	rest := p.args[1:]
+	rest := p.args[used:]
 	if len(rest) == 0 {
 		return p.fail("", "the product and the tenant are missing")
 	}
@@ -840,10 +432,7 @@ func (p *cmdParser) parseSeats(kind ledger.OpKind, minQty int) *UsageError {
 		}
 		return p.fail("", "the product or the tenant is missing")
 	}
-	tenantTok, product := rest[len(rest)-1], rest[:len(rest)-1]
-	if n := len(product); n > 0 && isBareWord(product[n-1], "for") {
-		product = product[:n-1]
-	}
+	tenantTok, product := rest[len(rest)-1], seatsProduct(rest)
 	if len(product) == 0 {
 		return p.fail("", "the product is missing")
 	}
@@ -856,7 +445,7 @@ func (p *cmdParser) parseSeats(kind ledger.OpKind, minQty int) *UsageError {
 				return p.fail("", "the tenant is missing")
 			}
 			// "add 5 contoso E3": the tenant goes last.
-			if len(p.lookup(tenantTok.text)) == 1 && len(product) == 1 && validTenantID(strings.ToLower(product[0].text)) {
+			if len(p.lookup(tenantTok.text)) == 1 && len(product) == 1 && ledger.ValidTenantID(strings.ToLower(product[0].text)) {
 				return p.fail("", "the tenant goes last: %s %d %s %s", p.spec.Name, qty, tenantTok.text, product[0].text)
 			}
 		}
@@ -881,26 +470,72 @@ func (p *cmdParser) parseSeats(kind ledger.OpKind, minQty int) *UsageError {
 	return nil
 }
 
-// quantity reads a seat count: ASCII digits only, minQty..MaxQuantity.
-func (p *cmdParser) quantity(t cmdToken, minQty int) (int, *UsageError) {
-	s := t.text
-	if !looksNumeric(s) {
-		return 0, p.fail("", "the number of seats is missing: it comes right after %s", p.spec.Name)
+// seatsProduct returns the product words of "product [for] tenant".
+func seatsProduct(rest []cmdToken) []cmdToken {
+	if len(rest) < 2 {
+		return nil
 	}
-	bad := func() (int, *UsageError) {
-		return 0, p.fail(ledger.InvalidQuantity, "%q is not a valid number of seats: use a whole number from %d to %d",
+	product := rest[:len(rest)-1]
+	if n := len(product); isBareWord(product[n-1], "for") {
+		product = product[:n-1]
+	}
+	return product
+}
+
+// maxNumberWords bounds the words read as one number in words.
+const maxNumberWords = 12
+
+// quantity reads the seat count at the start of args, minQty..MaxQuantity,
+// and reports how many words it took: ASCII digits, or number words as
+// customers write them in email (numwords): one word ("five", "deux",
+// "vingt-cinq", "twenty-one"), or several ("vingt et un", "a hundred and
+// five") when no shorter number leaves a product behind it ("twenty One
+// Drive" would be ambiguous, were there such a product). "a", "an", "un" and
+// "une" alone are too easily a typo to be a count.
+func (p *cmdParser) quantity(args []cmdToken, minQty int) (int, int, *UsageError) {
+	bad := func(s string) (int, int, *UsageError) {
+		return 0, 0, p.fail(ledger.InvalidQuantity, "%q is not a valid number of seats: use a whole number from %d to %d",
 			clipQuoted(s), minQty, ledger.MaxQuantity)
 	}
-	n, ok := parseDigits(s, ledger.MaxQuantity)
-	if !ok || n < minQty {
-		return bad()
+	if s := args[0].text; looksNumeric(s) {
+		n, ok := parseDigits(s, ledger.MaxQuantity)
+		if !ok || n < minQty {
+			return bad(s)
+		}
+		return n, 1, nil
 	}
-	return n, nil
+	var words []string
+	for _, a := range args[:min(len(args), maxNumberWords)] {
+		if a.quoted {
+			break
+		}
+		words = append(words, a.text)
+	}
+	n, used, ok := numwords.Prefix(words)
+	switch first := strings.ToLower(args[0].text); {
+	case (first == "a" || first == "an" || first == "un" || first == "une") && used <= 1:
+		return 0, 0, p.fail(ledger.InvalidQuantity, "%q is not taken for a number of seats: write the number (1, one, 2…)", clipQuoted(args[0].text))
+	case !ok && len(words) > 0 && numwords.IsWord(words[0]):
+		return bad(words[0]) // "vingt-onze", or over the maximum
+	case !ok:
+		return 0, 0, p.fail("", "the number of seats is missing: it comes right after %s", p.spec.Name)
+	}
+	phrase := strings.Join(words[:used], " ")
+	for j := 1; j < used; j++ {
+		if m, ok := numwords.Parse(strings.Join(words[:j], " ")); ok && len(p.lookup(joinWords(seatsProduct(args[j:])))) == 1 {
+			return 0, 0, p.fail(ledger.InvalidQuantity, "%q could be %d or %d followed by a product: write the number in digits",
+				clipQuoted(phrase), n, m)
+		}
+	}
+	if n < minQty {
+		return bad(phrase)
+	}
+	return n, used, nil
 }
 
 // looksNumeric tells a malformed number ("-5", "5.5", "1e3") from a word
-// written where the number belongs ("E3", "five"), which means the number
-// is missing.
+// written where the number belongs ("E3"), which means the number is
+// missing, or a number in words ("five").
 func looksNumeric(s string) bool {
 	if s == "" {
 		return false
@@ -968,14 +603,7 @@ func (p *cmdParser) product(phrase string) (string, *UsageError) {
 // parseAssign reads "product [tenant] user…". The users are the words with
 // an "@"; the words before them are the product, and maybe a tenant last.
 func (p *cmdParser) parseAssign(kind ledger.OpKind, connector string) *UsageError {
-	first := len(p.args)
-	for i, a := range p.args {
-		if strings.Contains(a.text, "@") {
-			first = i
-			break
-		}
-	}
-	pre, users := p.args[:first], p.args[first:]
+	pre, users := splitUsers(p.args)
 	// "assign E3 to alice@…": the connector is not a tenant.
 	if n := len(pre); n > 0 && isBareWord(pre[n-1], connector) {
 		pre = pre[:n-1]
@@ -999,6 +627,66 @@ func (p *cmdParser) parseAssign(kind ledger.OpKind, connector string) *UsageErro
 	return nil
 }
 
+// splitUsers splits words at the first user: a word with an "@".
+func splitUsers(args []cmdToken) (pre, users []cmdToken) {
+	first := slices.IndexFunc(args, func(a cmdToken) bool { return strings.Contains(a.text, "@") })
+	if first < 0 {
+		return args, nil
+	}
+	return args[:first], args[first:]
+}
+
+// isSwitchConnector reports the word between the two products of a switch.
+func isSwitchConnector(t cmdToken) bool {
+	return isBareWord(t, "to") || isBareWord(t, "vers") || isBareWord(t, "→") || isBareWord(t, "->")
+}
+
+// parseSwitch reads "FROM to TO [tenant] user…|--all [--return]" (R-SWITCH):
+// the products as in assign (quotable, several words), the tenant, when not
+// given, found by the desk from the users' domain as for assign.
+func (p *cmdParser) parseSwitch() *UsageError {
+	pre, users := splitUsers(p.args)
+	conn := slices.IndexFunc(pre, isSwitchConnector)
+	switch {
+	case conn < 0 && len(users) > 0 && slices.ContainsFunc(users, isSwitchConnector):
+		return p.fail("", "the users come last: switch FROM to TO [tenant] user…")
+	case conn < 0:
+		return p.fail("", "the word to is missing between the two products: switch FROM to TO …")
+	case conn == 0:
+		return p.fail("", "the product to move from is missing")
+	case conn == len(pre)-1:
+		return p.fail("", "the product to move to is missing")
+	}
+	from, uerr := p.product(joinWords(pre[:conn]))
+	if uerr != nil {
+		return uerr
+	}
+	to, tenant, uerr := p.productAndTenant(pre[conn+1:])
+	if uerr != nil {
+		return uerr
+	}
+	if from == to {
+		return p.fail("", "FROM and TO are the same product, %s: nothing to move", from)
+	}
+	all := hasFlag(p.flags, "all")
+	var list []string
+	switch {
+	case all && len(users) > 0:
+		return p.fail("", "name users or --all, not both")
+	case all && tenant == "":
+		return p.fail("", "the tenant is missing: --all moves every holder of %s in one tenant", from)
+	case !all && len(users) == 0:
+		return p.fail("", "no users: name them by email address, e.g. alice@contoso.com, or --all for every holder of %s", from)
+	case !all:
+		if list, uerr = p.users(users); uerr != nil {
+			return uerr
+		}
+	}
+	p.cmd.Tenant = tenant
+	p.cmd.Op = &ledger.Op{Kind: ledger.OpSwitch, SKU: from, To: to, Users: list, All: all, Return: hasFlag(p.flags, "return")}
+	return nil
+}
+
 // productAndTenant resolves the words before the users: the whole phrase
 // as one product, else all but the last word as a product and the last as
 // a tenant.
@@ -1011,7 +699,7 @@ func (p *cmdParser) productAndTenant(pre []cmdToken) (sku, tenant string, uerr *
 	var head string
 	var headSKUs []string
 	tenantReading := false
-	if n := len(pre); n >= 2 && !pre[n-1].quoted && validTenantID(strings.ToLower(pre[n-1].text)) {
+	if n := len(pre); n >= 2 && !pre[n-1].quoted && ledger.ValidTenantID(strings.ToLower(pre[n-1].text)) {
 		tenantReading = true
 		head = joinWords(pre[:n-1])
 		headSKUs = p.lookup(head)
@@ -1133,55 +821,98 @@ func (p *cmdParser) parseHistory() *UsageError {
 	return p.noMore(2)
 }
 
-// requestID validates "LD-" + a ULID (26 Crockford base32 characters, the
-// first at most 7) and returns it upper-cased. A bare ULID, or one in the
-// brackets of an email subject tag, is accepted too.
+// requestID validates "LD-" + a ULID and returns it upper-cased. A bare
+// ULID, or one in the brackets of an email subject tag, is accepted too.
 func (p *cmdParser) requestID(s string) (string, *UsageError) {
 	id := strings.ToUpper(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"))
-	id = strings.TrimPrefix(id, "LD-")
-	if !validULID(id) {
+	if !strings.HasPrefix(id, "LD-") {
+		id = "LD-" + id
+	}
+	// ledger.ValidRequestID checks the alphabet (Crockford base32) and the
+	// length; a ULID's first character is also at most 7 (its 48-bit time),
+	// which the ledger does not check and the parser always has.
+	if !ledger.ValidRequestID(id) || id[len("LD-")] > '7' {
 		return "", p.fail(ledger.InvalidRequest, "%q is not a request id: it looks like LD-01J9Z3K4M5N6P7Q8R9S0T1V2W3", clipQuoted(s))
 	}
-	return "LD-" + id, nil
-}
-
-func validULID(s string) bool {
-	if len(s) != 26 || s[0] > '7' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-		case c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U':
-		default:
-			return false
-		}
-	}
-	return true
+	return id, nil
 }
 
 // parseReject reads "reject LD-… [reason…]"; the reason is the rest of the
-// line as typed, Slack links reduced.
+// line as typed, Slack links reduced, less the flags in it.
 func (p *cmdParser) parseReject(lx *cmdLexer) (*Command, *UsageError) {
-	tok, ok, uerr := lx.next()
+	p.flags = map[string]string{}
+	var idTok cmdToken
+	for {
+		tok, ok, uerr := p.next(lx)
+		if uerr != nil {
+			return nil, uerr
+		}
+		if !ok {
+			if p.help {
+				return &Command{Verb: "help", HelpTopic: p.spec.Name}, nil
+			}
+			return nil, p.fail("", "the request id is missing (LD-…)")
+		}
+		// Flags may come before the id too: "reject --dry-run LD-…".
+		name, value, hasValue, isFlag := parseFlag(tok)
+		if !isFlag {
+			idTok = tok
+			break
+		}
+		if uerr := p.setFlag(name, value, hasValue); uerr != nil {
+			return nil, uerr
+		}
+	}
+	reason, uerr := p.freeText(lx.rest())
 	if uerr != nil {
-		uerr.Verb, uerr.Usage = p.spec.Name, usageOf(p.spec)
 		return nil, uerr
 	}
-	if !ok {
-		return nil, p.fail("", "the request id is missing (LD-…)")
-	}
-	if name, _, _, isFlag := parseFlag(tok); isFlag && name == "help" {
+	if p.help {
 		return &Command{Verb: "help", HelpTopic: p.spec.Name}, nil
 	}
-	id, uerr := p.requestID(tok.text)
+	id, uerr := p.requestID(idTok.text)
 	if uerr != nil {
 		return nil, uerr
 	}
 	p.cmd.RequestID = id
-	p.cmd.Reason = reduceSlackLinks(lx.rest())
+	p.cmd.Reason = reduceSlackLinks(reason)
+	p.cmd.DryRun = hasFlag(p.flags, "dry-run")
 	return p.cmd, nil
+}
+
+// freeText returns free text (a reject reason) as typed, less the verb's
+// flags and --help. R-DRYRUN: --dry-run is a flag wherever it stands, never
+// a reason, and a word that looks like a misspelt flag of the verb is
+// refused rather than taken for text, so that "--dryrun" cannot turn a dry
+// run into a real decision. Other words, quoted words and a lone "--" are
+// text.
+func (p *cmdParser) freeText(s string) (string, *UsageError) {
+	lx := &cmdLexer{s: s, lenient: true}
+	var kept []string
+	from := 0
+	for {
+		lx.skipSpace()
+		start := lx.pos
+		tok, ok, _ := lx.next() // lenient: no error
+		if !ok {
+			break
+		}
+		name, value, hasValue, isFlag := parseFlag(tok)
+		if !isFlag || (name != "help" && !p.accepts(name) && len(p.flagSuggestions(name)) == 0) {
+			continue
+		}
+		if uerr := p.setFlag(name, value, hasValue); uerr != nil {
+			return "", uerr
+		}
+		if t := strings.TrimSpace(s[from:start]); t != "" {
+			kept = append(kept, t)
+		}
+		from = lx.pos
+	}
+	if t := strings.TrimSpace(s[from:]); t != "" {
+		kept = append(kept, t)
+	}
+	return strings.Join(kept, " "), nil
 }
 
 // subscription validates a subscription id as typed (ids are the
