@@ -1,7 +1,7 @@
 // Package templates renders every reply of licensedesk: the plain text of
 // the /licenses commands and the explanation of each refusal code, in
-// English and French. The texts live in embedded *.tmpl files of named
-// blocks, so wording changes need no code change.
+// English and French, and the email replies. The texts live in embedded
+// *.tmpl files of named blocks, so wording changes need no code change.
 package templates
 
 import (
@@ -31,7 +31,7 @@ type Renderer struct {
 // New parses the embedded templates. The catalog names products in replies.
 func New(cat *ledger.Catalog) (*Renderer, error) {
 	r := &Renderer{cat: cat}
-	t, err := template.New("").Funcs(r.funcs()).ParseFS(files, "codes.tmpl", "text.tmpl", "email_text.tmpl")
+	t, err := template.New("").Funcs(r.funcs()).ParseFS(files, "codes.tmpl", "text.tmpl", "report.tmpl", "email_text.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
@@ -52,18 +52,45 @@ func Lang(l string) string {
 
 // Explain returns what a code means and the next step, in lang.
 func (r *Renderer) Explain(lang string, code ledger.Code) string {
+	return r.explainAs(lang, code, "code")
+}
+
+// ExplainRead explains a code that refused a read (show, report,
+// history…): NotAuthorized says the reader may not view this, where
+// Explain would say they may not make a change. Other codes read as
+// Explain.
+func (r *Renderer) ExplainRead(lang string, code ledger.Code) string {
+	return r.explainAs(lang, code, "read", "code")
+}
+
+// explainMail explains a code to a customer, in an email: the desk's
+// commands and flags mean nothing to them.
+func (r *Renderer) explainMail(lang string, code ledger.Code) string {
+	return r.explainAs(lang, code, "mail", "code")
+}
+
+// explainAs renders the first of the blocks "<lang>/<kind>/<code>" that
+// exists, or the code itself.
+func (r *Renderer) explainAs(lang string, code ledger.Code, kinds ...string) string {
 	if code == "" {
 		return ""
 	}
-	var b bytes.Buffer
-	name := Lang(lang) + "/code/" + string(code)
-	if r.text.Lookup(name) == nil {
-		return string(code)
+	lang = Lang(lang)
+	for _, kind := range kinds {
+		name := lang + "/" + kind + "/" + string(code)
+		if r.text.Lookup(name) == nil {
+			continue
+		}
+		var b bytes.Buffer
+		if err := r.text.ExecuteTemplate(&b, name, nil); err != nil {
+			return string(code)
+		}
+		if lang == "fr" {
+			return frenchTypography(b.String())
+		}
+		return b.String()
 	}
-	if err := r.text.ExecuteTemplate(&b, name, nil); err != nil {
-		return string(code)
-	}
-	return b.String()
+	return string(code)
 }
 
 func (r *Renderer) exec(name string, data any) string {
@@ -111,37 +138,47 @@ func (r *Renderer) Role(user string, role ledger.Role, grant, changed bool) stri
 	return r.exec("role", map[string]any{"User": user, "Role": role, "Grant": grant, "Changed": changed})
 }
 
+// opView is one operation as a reply shows it. A dry run changes the
+// outcome ("would be done"), and Would the verbs of what the operation
+// does to users and seats: it did not happen (a dry run, an operation
+// waiting for approval or not run).
+type opView struct {
+	ledger.OpResult
+	DryRun bool
+	Would  bool
+}
+
 func (r *Renderer) funcs() template.FuncMap {
 	return template.FuncMap{
-		"explain": r.Explain,
-		"productName": func(sku string) string {
-			if p, ok := r.cat.Get(sku); ok {
-				return p.Name
-			}
-			return sku
+		"explain":     r.Explain,
+		"explainMail": r.explainMail,
+		"productName": r.productName,
+		"money": func(lang string, v any, currency string) string {
+			return formatMoney(lang, toFloat(v), currency)
 		},
-		"money": func(v any, currency string) string {
-			if currency == "" {
-				currency = "EUR"
-			}
-			return fmt.Sprintf("%.2f %s", toFloat(v), currency)
-		},
+		"date":     func(lang string, t time.Time) string { return formatDate(lang, t, false) },
+		"datetime": func(lang string, t time.Time) string { return formatDate(lang, t, true) },
 		"deref": func(p *float64) float64 {
 			if p == nil {
 				return 0
 			}
 			return *p
 		},
-		"abs":   func(p *float64) float64 { return math.Abs(toFloat(p)) },
-		"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-		"time":  func(t time.Time) string { return t.UTC().Format("15:04") },
-		"join":  join,
-		"sub":   func(a, b int) int { return a - b },
-		"price": func(p ledger.Product, term string) float64 { return p.Price(term) },
+		"abs":    func(v any) float64 { return math.Abs(toFloat(v)) },
+		"join":   join,
+		"sub":    func(a, b int) int { return a - b },
+		"add":    func(a, b int) int { return a + b },
+		"price":  func(p ledger.Product, term string) float64 { return p.Price(term) },
+		"plural": plural,
+		"pl":     pl,
+		"de":     de,
+		"quote":  quote,
+		"users":  userList,
 		"statusLine": func(s ledger.Status) string {
 			return statusLabel[s]
 		},
 		"outcome":       OutcomeLabel,
+		"outcomeText":   outcomeText,
 		"requestErrors": RequestErrors,
 		"countOutcome": func(us []ledger.UserOutcome, o string) int {
 			n := 0
@@ -152,12 +189,17 @@ func (r *Renderer) funcs() template.FuncMap {
 			}
 			return n
 		},
-		"table": r.table,
-		"opVerb": func(lang string, op ledger.OpKind) string {
-			return opVerbs[Lang(lang)][op]
+		"table":  r.table,
+		"opLine": r.opLine,
+		"opView": func(op ledger.OpResult, res ledger.Result) opView {
+			dry := res.Status == ledger.StatusDryRun
+			return opView{OpResult: op, DryRun: dry,
+				Would: dry || op.Outcome == ledger.OutcomePending || op.Outcome == ledger.OutcomeNotRun}
 		},
-		"outcomeFr": func(o string) string { return outcomeFr[o] },
-		"opLine":    r.opLine,
+		"seats":         seatsOf,
+		"switchUsers":   switchUsers,
+		"userCount":     userCount,
+		"retentionDays": func() int { return int(ledger.DataRetention / (24 * time.Hour)) },
 		"products": func(skus []string, sep string) string {
 			names := make([]string, len(skus))
 			for i, sku := range skus {
@@ -168,18 +210,36 @@ func (r *Renderer) funcs() template.FuncMap {
 			}
 			return strings.Join(names, sep)
 		},
-		"moneyFr": func(v any, currency string) string {
-			if currency == "" {
-				currency = "EUR"
-			}
-			if currency == "EUR" {
-				currency = "€"
-			}
-			// French writes 1234,50 €.
-			return strings.Replace(fmt.Sprintf("%.2f", toFloat(v)), ".", ",", 1) + " " + currency
+		"issueView": func(is Issue, lang, domain string) issueView {
+			return issueView{Issue: is, Hint: r.hint(is, lang, domain)}
 		},
-		"dateFr": func(t time.Time) string { return t.UTC().Format("02/01/2006") },
+		"askExample":  r.askExample,
+		"alertCounts": alertCounts,
+		"unused":      unused,
+		"conflicted":  conflicted,
+		"firstTenants": func(ts []ledger.TenantReport) []ledger.TenantReport {
+			return ts[:min(len(ts), reportTenants)]
+		},
+		"restOf": restOf,
 	}
+}
+
+// productName is the display name of a product, or the SKU when the
+// catalog does not know it.
+func (r *Renderer) productName(sku string) string {
+	if p, ok := r.cat.Get(sku); ok && p.Name != "" {
+		return p.Name
+	}
+	return sku
+}
+
+// userCount is how many users an operation named: its per-user outcomes,
+// or else its users.
+func userCount(op ledger.OpResult) int {
+	if len(op.UserResults) > 0 {
+		return len(op.UserResults)
+	}
+	return len(op.Users)
 }
 
 var statusLabel = map[ledger.Status]string{
@@ -192,23 +252,7 @@ var statusLabel = map[ledger.Status]string{
 	ledger.StatusIgnored:            "· Ignored",
 	ledger.StatusDuplicate:          "↺ Already processed",
 	ledger.StatusDryRun:             "◌ Dry run (nothing changed)",
-}
-
-var opVerbs = map[string]map[ledger.OpKind]string{
-	"en": {ledger.OpAdd: "Add", ledger.OpRemove: "Remove", ledger.OpSet: "Set the total to", ledger.OpAssign: "Assign",
-		ledger.OpUnassign: "Unassign", ledger.OpRenew: "Renew", ledger.OpAutoRenew: "Auto-renew of", ledger.OpLifecycle: "Lifecycle of"},
-	"fr": {ledger.OpAdd: "Ajout de", ledger.OpRemove: "Retrait de", ledger.OpSet: "Total porté à", ledger.OpAssign: "Attribution de",
-		ledger.OpUnassign: "Retrait de l'attribution de", ledger.OpRenew: "Renouvellement de", ledger.OpAutoRenew: "Renouvellement automatique de", ledger.OpLifecycle: "Cycle de vie de"},
-}
-
-var outcomeFr = map[string]string{
-	ledger.OutcomeApplied:   "fait",
-	ledger.OutcomePartial:   "fait en partie",
-	ledger.OutcomeRefused:   "refusé",
-	ledger.OutcomeUnchanged: "inchangé",
-	ledger.OutcomeScheduled: "programmé",
-	ledger.OutcomeNotRun:    "non appliqué",
-	ledger.OutcomePending:   "en attente de validation",
+	ledger.StatusAnswered:           "ℹ Answered (nothing changed)",
 }
 
 // OutcomeLabel is the English label of an operation's outcome.
@@ -227,6 +271,43 @@ var outcomeLabel = map[string]string{
 	ledger.OutcomeScheduled: "scheduled",
 	ledger.OutcomeNotRun:    "not applied",
 	ledger.OutcomePending:   "waiting for approval",
+}
+
+// outcomeWords are the outcomes of an operation as a reply says them,
+// by language, for a request that ran and for a dry run (R-DRYRUN: what
+// would be done; nothing was).
+var outcomeWords = map[string]map[bool]map[string]string{
+	"en": {
+		false: {ledger.OutcomeApplied: "done", ledger.OutcomePartial: "partly done", ledger.OutcomeRefused: "refused",
+			ledger.OutcomeUnchanged: "nothing to change", ledger.OutcomeScheduled: "scheduled",
+			ledger.OutcomeNotRun: "not applied", ledger.OutcomePending: "waiting for approval"},
+		true: {ledger.OutcomeApplied: "would be done", ledger.OutcomePartial: "would be partly done", ledger.OutcomeRefused: "would be refused",
+			ledger.OutcomeUnchanged: "nothing to change", ledger.OutcomeScheduled: "would be scheduled",
+			ledger.OutcomeNotRun: "would not be applied", ledger.OutcomePending: "would wait for approval"},
+	},
+	"fr": {
+		false: {ledger.OutcomeApplied: "fait", ledger.OutcomePartial: "fait en partie", ledger.OutcomeRefused: "refusé",
+			ledger.OutcomeUnchanged: "rien à changer", ledger.OutcomeScheduled: "programmé",
+			ledger.OutcomeNotRun: "non appliqué", ledger.OutcomePending: "en attente de validation"},
+		true: {ledger.OutcomeApplied: "serait fait", ledger.OutcomePartial: "serait fait en partie", ledger.OutcomeRefused: "serait refusé",
+			ledger.OutcomeUnchanged: "rien à changer", ledger.OutcomeScheduled: "serait programmé",
+			ledger.OutcomeNotRun: "ne serait pas appliqué", ledger.OutcomePending: "serait soumis à validation"},
+	},
+}
+
+// outcomeText says an operation's outcome in lang; "cli" is the command
+// line's English ("applied", "would be applied").
+func outcomeText(lang, o string, dryRun bool) string {
+	if lang == "cli" {
+		if dryRun && (o == ledger.OutcomeApplied || o == ledger.OutcomePartial || o == ledger.OutcomeScheduled) {
+			return "would be " + OutcomeLabel(o)
+		}
+		return OutcomeLabel(o)
+	}
+	if w, ok := outcomeWords[Lang(lang)][dryRun][o]; ok {
+		return w
+	}
+	return o
 }
 
 func toFloat(v any) float64 {
@@ -275,7 +356,7 @@ func (r *Renderer) table(v ledger.TenantView, detail bool) string {
 		case p.Total == 0 && p.Assigned == 0:
 			status = "no active seats"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%.2f %s\n", p.Name, p.SKU, p.Total, p.Assigned, p.Available, status, p.MonthlyCost, p.Currency)
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", p.Name, p.SKU, p.Total, p.Assigned, p.Available, status, formatMoney("en", p.MonthlyCost, p.Currency))
 		if detail {
 			for _, s := range p.Subscriptions {
 				renew := "auto-renew off"
@@ -289,7 +370,7 @@ func (r *Renderer) table(v ledger.TenantView, detail bool) string {
 				if s.CreditCheckPending {
 					extra += ", credit check pending"
 				}
-				fmt.Fprintf(w, "  └ %s\t%s\t%d\t\t\t%s\t%s %s, %s, ends %s, %s%s\n", s.ID, s.Term, s.Quantity(), s.State, s.Source, s.Payment, renew, s.TermEnd.Format("2006-01-02"), batches(s.Seats), extra)
+				fmt.Fprintf(w, "  └ %s\t%s\t%d\t\t\t%s\t%s %s, %s, ends %s, %s%s\n", s.ID, s.Term, s.Quantity(), s.State, s.Source, s.Payment, renew, formatDate("en", s.TermEnd, false), batches(s.Seats), extra)
 			}
 		}
 	}
@@ -300,7 +381,7 @@ func (r *Renderer) table(v ledger.TenantView, detail bool) string {
 func batches(bs []ledger.SeatBatch) string {
 	parts := make([]string, len(bs))
 	for i, b := range bs {
-		parts[i] = fmt.Sprintf("%d added %s", b.Quantity, b.AddedAt.Format("2006-01-02"))
+		parts[i] = fmt.Sprintf("%d added %s", b.Quantity, formatDate("en", b.AddedAt, false))
 	}
 	return "batches: " + strings.Join(parts, "; ")
 }
@@ -329,41 +410,73 @@ func RequestErrors(res ledger.Result) []ledger.Error {
 }
 
 // opLine says one understood operation in lang: "ajouter 5 × Microsoft 365
-// Business Premium", "assign Office 365 E3 to alice@contoso.com".
+// Business Premium", "assign Office 365 E3 to alice@contoso.com". A part
+// that was not understood (no product, no quantity, no user) shows as
+// missing: "retirer 1 × ?".
 func (r *Renderer) opLine(lang string, op ledger.Op) string {
-	name := op.SKU
-	if p, ok := r.cat.Get(op.SKU); ok {
-		name = p.Name
+	// The space before a missing part does not break: "?" never starts a
+	// line, and French typography leaves it be.
+	return strings.ReplaceAll(r.opWords(lang, op), " "+missing, nbsp+missing)
+}
+
+func (r *Renderer) opWords(lang string, op ledger.Op) string {
+	name, to := missing, missing
+	if op.SKU != "" {
+		name = r.productName(op.SKU)
 	}
-	users := strings.Join(op.Users, ", ")
-	if len(op.Users) > 10 {
-		users = strings.Join(op.Users[:10], ", ") + fmt.Sprintf(" (+%d)", len(op.Users)-10)
+	if op.To != "" {
+		to = r.productName(op.To)
 	}
-	if Lang(lang) == "fr" {
+	qty := missing
+	if op.Quantity > 0 {
+		qty = fmt.Sprint(op.Quantity)
+	}
+	fr := Lang(lang) == "fr"
+	users := userList(lang, op.Users, 10)
+	switch {
+	case op.All && fr:
+		users = "tous les utilisateurs"
+	case op.All:
+		users = "every user"
+	case len(op.Users) == 0:
+		users = missing
+	}
+	if fr {
 		switch op.Kind {
 		case ledger.OpAdd:
-			return fmt.Sprintf("ajouter %d × %s", op.Quantity, name)
+			return fmt.Sprintf("ajouter %s × %s", qty, name)
 		case ledger.OpRemove:
-			return fmt.Sprintf("retirer %d × %s", op.Quantity, name)
+			return fmt.Sprintf("retirer %s × %s", qty, name)
 		case ledger.OpSet:
-			return fmt.Sprintf("porter %s à %d licences au total", name, op.Quantity)
+			if op.Quantity > 0 {
+				return fmt.Sprintf("porter %s à %s au total", name, plural(lang, op.Quantity, "licence", "licences"))
+			}
+			return fmt.Sprintf("porter %s à %s licences au total", name, qty)
 		case ledger.OpAssign:
 			return fmt.Sprintf("attribuer %s à %s", name, users)
 		case ledger.OpUnassign:
 			return fmt.Sprintf("retirer %s à %s", name, users)
+		case ledger.OpSwitch:
+			from := de(name)
+			if op.SKU == "" {
+				from = "de " + missing
+			}
+			return fmt.Sprintf("passer %s %s à %s", users, from, to)
 		}
 	}
 	switch op.Kind {
 	case ledger.OpAdd:
-		return fmt.Sprintf("add %d × %s", op.Quantity, name)
+		return fmt.Sprintf("add %s × %s", qty, name)
 	case ledger.OpRemove:
-		return fmt.Sprintf("remove %d × %s", op.Quantity, name)
+		return fmt.Sprintf("remove %s × %s", qty, name)
 	case ledger.OpSet:
-		return fmt.Sprintf("set %s to a total of %d", name, op.Quantity)
+		return fmt.Sprintf("set %s to a total of %s", name, qty)
 	case ledger.OpAssign:
 		return fmt.Sprintf("assign %s to %s", name, users)
 	case ledger.OpUnassign:
 		return fmt.Sprintf("unassign %s from %s", name, users)
+	case ledger.OpSwitch:
+		return fmt.Sprintf("move %s from %s to %s", users, name, to)
 	}
 	return string(op.Kind) + " " + name
 }
