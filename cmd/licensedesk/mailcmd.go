@@ -3,12 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/mail"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/licensedesk/licensedesk/internal/fault"
+	"github.com/licensedesk/licensedesk/internal/mailurl"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/mailintake"
 	"github.com/licensedesk/licensedesk/mailintake/sender"
@@ -16,7 +23,17 @@ import (
 
 const mailUsage = `Usage:
   licensedesk mail ingest [--dry-run] [--json] FILE|-   run one RFC 5322 message through the mail pipeline
+
+Exit status: 0 applied, pending, duplicate, dry run, ignored or answered; 1 refused or
+needs clarification; 2 usage or configuration error (nothing changed); 75 the store cannot
+be reached (EX_TEMPFAIL: an MTA piping mail here retries later). A reply that cannot be sent
+yet stays queued for serve, and is no failure.
 `
+
+// deliveryBound bounds the delivery of the reply by mail ingest: an MTA
+// waits for the command, and a reply that cannot leave by then stays
+// queued for serve's sender.
+const deliveryBound = 10 * time.Second
 
 // mailOutput is the JSON of mail ingest: SPEC §6's object, with reply
 // holding the whole reply email.
@@ -29,7 +46,10 @@ type mailOutput struct {
 	Reply      string            `json:"reply"`
 	Understood []ledger.Op       `json:"understood,omitempty"`
 	Reason     string            `json:"reason,omitempty"`
-	Sent       bool              `json:"sent"`
+	// Sent: the SMTP server accepted the reply. Queued: it waits in the
+	// outbox, and serve's sender will deliver it.
+	Sent   bool `json:"sent"`
+	Queued bool `json:"queued"`
 }
 
 func (e *env) mail(ctx context.Context, args []string) int {
@@ -53,6 +73,12 @@ func (e *env) mail(ctx context.Context, args []string) int {
 	if err != nil {
 		return e.fail(&configError{err})
 	}
+	// SPEC §6: the whole configuration is checked before anything is
+	// applied; a mistake found after the commit would leave the request
+	// applied and its sender without an answer.
+	if err := checkMailConfig(cfg); err != nil {
+		return e.fail(&configError{err})
+	}
 	var in io.Reader = e.stdin
 	if name := fs.Arg(0); name != "-" {
 		f, err := os.Open(name)
@@ -64,35 +90,40 @@ func (e *env) mail(ctx context.Context, args []string) int {
 	}
 	l, closer, err := e.openLedger(ctx, cfg)
 	if err != nil {
-		return e.fail(err)
+		return e.failMail(err)
 	}
 	defer closer()
-	intake, err := mailintake.New(mailintake.Config{Desk: cfg.From, DeskName: cfg.DeskName, TrustedAuthserv: cfg.TrustedAuthserv}, l, e.log)
+	intake, err := mailintake.New(cfg.Intake(), l, e.log)
 	if err != nil {
-		return e.fail(err)
+		return e.fail(&configError{err})
+	}
+	var s *sender.Sender
+	if cfg.SMTPURL != "" && !*dry {
+		s, err = sender.New(sender.Config{URL: cfg.SMTPURL, Consumer: oneShotConsumer()}, l, intake.Composer(), e.log, sender.NopStats{})
+		if err != nil {
+			return e.fail(&configError{err})
+		}
 	}
 	out, err := intake.Ingest(ctx, in, mailintake.Source{}, *dry)
 	if err != nil {
-		return e.fail(err)
+		return e.failMail(err)
 	}
 	reply := ""
 	if out.Reply != nil {
 		reply = string(out.Reply.Raw)
 	}
-	sent := false
-	if cfg.SMTPURL != "" && !*dry && out.Reply != nil {
-		// The reply was queued in the outbox with the request; deliver it
-		// through the same sender serve uses, so it is acknowledged there
-		// and never sent twice.
-		if err := e.drainOutbox(ctx, cfg, l, intake, out.Tenant); err != nil {
-			return e.fail(err)
-		}
-		sent = true
+	sent, queued := false, false
+	if s != nil && out.Reply != nil {
+		// The reply was queued in the outbox with the request; it leaves
+		// through the outbox, so that it is acknowledged there and serve
+		// never sends it again.
+		sent = e.deliver(ctx, s, out.Tenant, out.Reply.MessageID)
+		queued = !sent
 	}
 	if *asJSON {
 		res := out.Result
 		o := mailOutput{RequestID: out.RequestID, Status: out.Status, Tenant: out.Tenant, Ops: res.Ops, Errors: res.Errors,
-			Reply: reply, Understood: res.Understood, Reason: out.Reason, Sent: sent}
+			Reply: reply, Understood: res.Understood, Reason: out.Reason, Sent: sent, Queued: queued}
 		if o.Ops == nil {
 			o.Ops = []ledger.OpResult{}
 		}
@@ -101,7 +132,9 @@ func (e *env) mail(ctx context.Context, args []string) int {
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(o)
+		if err := enc.Encode(o); err != nil {
+			return e.fail(err)
+		}
 	} else {
 		fmt.Fprintf(e.stdout, "status: %s", out.Status)
 		if out.RequestID != "" {
@@ -114,12 +147,15 @@ func (e *env) mail(ctx context.Context, args []string) int {
 			fmt.Fprintf(e.stdout, " · %s", out.Reason)
 		}
 		fmt.Fprintln(e.stdout)
-		if reply == "" {
+		switch {
+		case reply == "":
 			fmt.Fprintln(e.stdout, "(no reply)")
-		} else {
-			if sent {
-				fmt.Fprintln(e.stdout, "(reply sent)")
-			}
+		case sent:
+			fmt.Fprintln(e.stdout, "(reply sent)")
+		case queued:
+			fmt.Fprintln(e.stdout, "(reply queued: serve will send it)")
+		}
+		if reply != "" {
 			fmt.Fprintf(e.stdout, "\n%s", reply)
 		}
 	}
@@ -130,29 +166,63 @@ func (e *env) mail(ctx context.Context, args []string) int {
 	return exitOK
 }
 
-// drainOutbox runs the SMTP sender until the outbox that holds the reply
-// is empty (or a minute passed).
-func (e *env) drainOutbox(ctx context.Context, cfg *Config, l *ledger.Ledger, in *mailintake.Intake, tenant string) error {
-	s, err := sender.New(sender.Config{URL: cfg.SMTPURL}, l, in.Composer(), e.log, sender.NopStats{})
-	if err != nil {
-		return err
+// checkMailConfig checks, before the store is opened, every setting that
+// mail ingest uses or that a mistake in would be found only after the
+// commit (SPEC §6, §6.2). Its errors never quote a URL.
+func checkMailConfig(cfg *Config) error {
+	if cfg.SMTPURL != "" {
+		if _, err := mailurl.ParseSMTP(cfg.SMTPURL); err != nil {
+			return fmt.Errorf("config: smtp_url (LICENSEDESK_SMTP_URL): %w", err)
+		}
+		if cfg.From == "" {
+			return errors.New("config: from (LICENSEDESK_FROM) is required to send replies: the desk's own address")
+		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	if cfg.IMAPURL != "" {
+		if _, err := mailurl.ParseIMAP(cfg.IMAPURL); err != nil {
+			return fmt.Errorf("config: imap_url (LICENSEDESK_IMAP_URL): %w", err)
+		}
+	}
+	if cfg.From != "" {
+		a, err := mail.ParseAddress(cfg.From)
+		if err != nil || a.Name != "" || !strings.EqualFold(a.Address, strings.TrimSpace(cfg.From)) {
+			return errors.New("config: from (LICENSEDESK_FROM) must be one bare address, like licences@desk.example")
+		}
+	}
+	return nil
+}
+
+// failMail reports a fault of mail ingest. A store that cannot be reached
+// is EX_TEMPFAIL (SPEC §6): an MTA that pipes mail to the command keeps the
+// message and tries again later, where any other failure would bounce it.
+func (e *env) failMail(err error) int {
+	if fault.IsTemporary(err) {
+		fmt.Fprintf(e.stderr, "licensedesk: %v\nlicensedesk: the store cannot be reached; nothing was applied: try again later\n", err)
+		return exitTempFail
+	}
+	return e.fail(err)
+}
+
+// deliver sends what the outbox of tenant holds, the reply whose
+// Message-ID is messageID among it, within deliveryBound, and reports
+// whether that reply was accepted. What is not sent stays queued for
+// serve: no failure of the command.
+func (e *env) deliver(ctx context.Context, s *sender.Sender, tenant, messageID string) bool {
+	dctx, cancel := context.WithTimeout(ctx, deliveryBound)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	for {
-		n, err := l.OutboxLen(ctx, tenant)
-		if err == nil && n == 0 {
-			cancel()
-			<-done
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			<-done
-			return fmt.Errorf("the reply is queued but could not be sent within a minute; serve will send it")
-		case <-time.After(50 * time.Millisecond):
-		}
+	accepted, err := s.Flush(dctx, tenant)
+	if err != nil {
+		e.log.Warn("the reply is queued; serve will send it", "err", err)
 	}
+	return slices.Contains(accepted, messageID)
+}
+
+// oneShotConsumer names mail ingest's consumer of the outbox: its own,
+// which leaves the group when the command ends.
+func oneShotConsumer() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return "mail-ingest-" + host + "-" + strconv.Itoa(os.Getpid())
 }

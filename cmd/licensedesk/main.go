@@ -52,6 +52,9 @@ const (
 	exitRefused  = 1
 	exitUsage    = 2
 	exitInternal = 3
+	// exitTempFail is EX_TEMPFAIL (sysexits.h): mail ingest could not reach
+	// the store, and an MTA that pipes mail to it retries later (SPEC §6).
+	exitTempFail = 75
 )
 
 // env bundles what a subcommand needs from the process.

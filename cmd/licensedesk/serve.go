@@ -9,12 +9,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/licensedesk/licensedesk/bot"
+	retry "github.com/licensedesk/licensedesk/internal/backoff"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/mailintake"
 	"github.com/licensedesk/licensedesk/mailintake/sender"
@@ -44,7 +44,7 @@ func newService(cfg *Config, l *ledger.Ledger, log *slog.Logger, smtpDial func(c
 	mm, rm := newMetrics(reg)
 	s := &service{ledger: l, log: log}
 	var err error
-	if s.intake, err = mailintake.New(mailintake.Config{Desk: cfg.From, DeskName: cfg.DeskName, TrustedAuthserv: cfg.TrustedAuthserv}, l, log); err != nil {
+	if s.intake, err = mailintake.New(cfg.Intake(), l, log); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
@@ -69,7 +69,9 @@ func newService(cfg *Config, l *ledger.Ledger, log *slog.Logger, smtpDial func(c
 		mux.Handle("/slack/", s.bot.Handler())
 	}
 	if cfg.IMAPURL != "" {
-		s.watcher, err = watch.New(watch.Config{URL: cfg.IMAPURL}, s.intake, log, mm, s.failedNote(cfg))
+		// Attempts are counted in the store, so that a message that kills
+		// the process goes to Failed after the restarts (DESIGN "Errors").
+		s.watcher, err = watch.New(watch.Config{URL: cfg.IMAPURL, Attempts: l}, s.intake, log, mm, s.failedNote(cfg))
 		if err != nil {
 			return nil, err
 		}
@@ -122,6 +124,19 @@ func escapeMrkdwn(s string) string {
 	return s
 }
 
+// Supervision of the background parts (internal/backoff). A part's Run
+// returns only when its context ends; one that returns before, or panics,
+// is restarted: after a second at first, up to half a minute for a part
+// that keeps failing at once, at once again for one that had run a minute.
+// Each part retries its own faults inside (the watcher reconnects within a
+// few seconds, the sender waits for SMTP): this is the net under them.
+var partRestart = retry.Backoff{Policy: retry.Policy{Base: time.Second, Max: 30 * time.Second, Jitter: 0.5},
+	HealthyAfter: time.Minute}
+
+// sweepRetry paces the sweeper after a failed sweep (the store away): up to
+// its own interval of a minute.
+var sweepRetry = retry.Backoff{Policy: retry.Policy{Base: time.Second, Max: time.Minute, Jitter: 0.5}}
+
 // run runs the background parts until ctx ends, then waits for them.
 func (s *service) run(ctx context.Context) *sync.WaitGroup {
 	var wg sync.WaitGroup
@@ -129,7 +144,8 @@ func (s *service) run(ctx context.Context) *sync.WaitGroup {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			loop(ctx, s.log, name, time.Second, func(ctx context.Context) error {
+			sup := retry.Loop{Name: name, Log: s.log, Backoff: partRestart}
+			sup.Run(ctx, func(ctx context.Context) error {
 				err := f(ctx)
 				if ctx.Err() != nil {
 					return nil
@@ -153,7 +169,8 @@ func (s *service) run(ctx context.Context) *sync.WaitGroup {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		loop(ctx, s.log, "sweeper", time.Minute, func(ctx context.Context) error {
+		sweeper := retry.Loop{Name: "sweeper", Log: s.log, Every: time.Minute, Backoff: sweepRetry}
+		sweeper.Run(ctx, func(ctx context.Context) error {
 			rep, err := s.ledger.Sweep(ctx)
 			if err == nil && (len(rep.Changes) > 0 || rep.Expired > 0) {
 				s.log.Info("sweep", "changes", len(rep.Changes), "expired_requests", rep.Expired)
@@ -228,37 +245,4 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	stopRun()
 	wg.Wait()
 	return code
-}
-
-// loop runs step every interval until ctx ends. A failing step is retried
-// with capped exponential backoff; a panic is recovered and logged.
-func loop(ctx context.Context, log *slog.Logger, name string, every time.Duration, step func(context.Context) error) {
-	failures := 0
-	for {
-		err := safeStep(ctx, step)
-		wait := every
-		if err != nil && ctx.Err() == nil {
-			failures++
-			wait = min(time.Second<<min(failures, 6), time.Minute)
-			log.Warn(name+" failed", "err", err, "retry_in", wait)
-		} else {
-			failures = 0
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func safeStep(ctx context.Context, step func(context.Context) error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-		}
-	}()
-	return step(ctx)
 }

@@ -1,30 +1,26 @@
-// Package sender delivers the replies of the outbox over SMTP (SPEC §4.6,
+// Package sender delivers the replies of the outbox over SMTP (SPEC §4.7,
 // DESIGN "Outbox").
 //
-// The ledger's commit script appends each reply to the tenant's outbox
-// stream in the same atomic step as the request, then nudges the wake-up
-// stream. Senders read the outboxes through a consumer group: a reply is
-// acknowledged (XACK, then XDEL in the same MULTI) only after the SMTP
+// The ledger's commit appends each reply to the tenant's outbox in the same
+// atomic step as the request, then nudges the wake-up stream. The sender
+// reads the outboxes through the ledger's Outbox API, and keeps its
+// contract (ledger/outbox.go): a reply is acknowledged only after the SMTP
 // server accepted it with 250, so a crash before that leaves the entry
-// pending, and another sender claims it (XAUTOCLAIM) once it has been idle
-// for ClaimIdle. The one window for a duplicate is a crash between the
+// held, and another sender reclaims it once it has been idle for
+// ClaimIdle. The one window for a duplicate is a crash between the
 // server's 250 and the acknowledgement; the resend carries the same
 // Message-ID, so receivers can suppress it.
 //
-// Attempts are tracked where the entry lives: the pending-entries list
-// counts deliveries, and a sender adds one per retry, so a sender that
-// claims an entry continues its backoff. Only the schedule (when to try
-// next) is kept in memory, by the sender holding the entry; it is
-// meaningless to anyone else. A separate Redis hash would sit in another
-// Cluster slot than the outbox, could not be updated atomically with XACK,
-// and would leak entries.
+// Attempts are counted where the entry lives (Release adds one to the
+// entry's delivery count), so a sender that reclaims an entry continues
+// its backoff. Only the schedule (when to try next) is kept in memory, by
+// the sender holding the entry; it is meaningless to anyone else.
 package sender
 
 import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -35,9 +31,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	retry "github.com/licensedesk/licensedesk/internal/backoff"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/mailintake/reply"
-	"github.com/redis/go-redis/v9"
 )
 
 // Composer renders the reply an outbox entry asks for. The Message-ID it
@@ -64,8 +60,9 @@ func (NopStats) Failed() {}
 
 // Config is the sender's part of the settings.
 type Config struct {
-	// URL is LICENSEDESK_SMTP_URL: smtps://user:pass@host:465 (implicit
-	// TLS), smtp://user:pass@host:587 (STARTTLS, required), or plain
+	// URL is LICENSEDESK_SMTP_URL, read by internal/mailurl:
+	// smtps://user:pass@host:465 (implicit TLS), smtp://user:pass@host:587
+	// (STARTTLS, required off loopback; ?starttls=1 forces it), or plain
 	// smtp:// to a loopback host only. AUTH PLAIN, or LOGIN when the server
 	// offers only LOGIN.
 	URL string
@@ -82,8 +79,12 @@ type Config struct {
 	// is cut at half of it, so a live sender never loses an entry it is
 	// sending.
 	ClaimIdle time.Duration
-	// MaxBackoff caps the wait between retries; default 5m. The first
-	// retry comes after 1s, then the wait doubles, with jitter.
+	// MaxBackoff caps the wait between retries of a reply the server
+	// deferred (4xx: greylisting, a full mailbox); default 5m. The first
+	// retry comes after 1s, then the wait doubles, with jitter. While the
+	// server cannot be reached at all, connection attempts come at most
+	// 30s apart (or MaxBackoff, if shorter), so that replies leave soon
+	// after it is back.
 	MaxBackoff time.Duration
 	// TLSConfig, when set, replaces the default TLS settings (tests, a
 	// private CA).
@@ -112,8 +113,12 @@ const (
 	connMaxIdle = 20 * time.Second
 	// maxPanics settles an entry whose handling keeps panicking.
 	maxPanics = 5
-	// redisRetryMax caps the wait after a Redis failure.
-	redisRetryMax = 5 * time.Second
+	// storeRetryMax caps the wait after a failure of the store.
+	storeRetryMax = 5 * time.Second
+	// serverRetryMax caps the wait between connection attempts while the
+	// SMTP server is unreachable: an attempt costs little, and every
+	// reply waits on it.
+	serverRetryMax = 30 * time.Second
 )
 
 // Sender delivers the outbox. Run owns the delivery loop; SendOnce is safe
@@ -125,13 +130,12 @@ type Sender struct {
 	dialer         func(ctx context.Context, network, addr string) (net.Conn, error)
 	localName      string
 	attemptTimeout time.Duration
-	ledger         *ledger.Ledger
-	rdb            redis.UniversalClient
+	ob             *ledger.Outbox
 	composer       Composer
 	log            *slog.Logger
 	stats          Stats
 
-	// wakeBlock is how long one XREAD of the wake-up stream blocks; it
+	// wakeBlock is how long one wait on the wake-up stream blocks; it
 	// bounds how long Run takes to return after its context ends.
 	wakeBlock time.Duration
 	// afterAccept, when set (tests), runs between the server's 250 and
@@ -141,38 +145,36 @@ type Sender struct {
 	running atomic.Bool
 	kick    chan struct{}
 	mu      sync.Mutex
-	woken   map[string]bool // outboxes nudged since the last read
+	woken   map[string]bool // outboxes nudged since the last read: true to reclaim there too
 
 	// Owned by Run's goroutine.
-	items          []*item
-	byKey          map[string]*item
-	seq            uint64
-	groups         map[string]bool
-	sess           *session
-	serverDue      time.Time // no SMTP attempt before this
-	serverFailures int
-	starved        bool // entries were left unread for lack of room
+	items      []*item
+	byKey      map[string]*item
+	seq        uint64
+	sess       *session
+	serverDue  time.Time // no SMTP attempt before this
+	serverDown retry.Backoff
+	starved    bool // entries were left unread for lack of room
 }
 
-// item is an outbox entry that this sender holds (it is pending on this
-// consumer).
+// item is an outbox entry that this sender holds.
 type item struct {
-	stream, id string
-	entry      ledger.OutboxEntry
-	seq        uint64
-	due        time.Time
-	tried      bool // attempted by this sender: the next attempt is a new delivery
-	failures   int
-	panics     int
-	settled    bool // accepted, or refused for good: only the acknowledgement is left
-	ackFails   int
-	done       bool
+	d        ledger.Delivery
+	seq      uint64
+	due      time.Time
+	tried    bool // attempted by this sender
+	failures int
+	panics   int
+	settled  bool // accepted, or refused for good: only settling it in the outbox is left
+	refused  bool // settled because it can never be sent: Fail, not Ack
+	ackFails int
+	done     bool
 }
 
 var consumerSeq atomic.Int64
 
-// New returns a sender for the outboxes of l. The URL is checked here: a
-// plain connection to another host is refused.
+// New returns a sender for the outboxes of l. The URL is checked here
+// (internal/mailurl): a plain connection to another host is refused.
 func New(cfg Config, l *ledger.Ledger, c Composer, log *slog.Logger, stats Stats) (*Sender, error) {
 	if l == nil || c == nil {
 		return nil, errors.New("sender: a ledger and a composer are required")
@@ -228,22 +230,24 @@ func New(cfg Config, l *ledger.Ledger, c Composer, log *slog.Logger, stats Stats
 		dial = d.DialContext
 	}
 	s := &Sender{cfg: cfg, ep: ep, tls: tc, dialer: dial, localName: localName(),
-		attemptTimeout: cfg.ClaimIdle / 2, ledger: l, rdb: l.Redis(), composer: c, stats: stats,
+		attemptTimeout: cfg.ClaimIdle / 2, ob: l.Outbox(cfg.Group, cfg.Consumer, cfg.ClaimIdle), composer: c, stats: stats,
 		log:       log.With("component", "smtp-sender", "smtp", ep.redacted, "consumer", cfg.Consumer),
-		wakeBlock: time.Second, kick: make(chan struct{}, 1), woken: map[string]bool{}}
+		wakeBlock: time.Second, kick: make(chan struct{}, 1), woken: map[string]bool{},
+		serverDown: retry.Backoff{Policy: retryPolicy(firstRetry, min(cfg.MaxBackoff, serverRetryMax))}}
 	return s, nil
 }
 
 // Run delivers the outboxes until ctx ends, then finishes the message in
 // hand (its SMTP transaction and acknowledgement), closes the connection
-// and returns nil. Faults (Redis down, SMTP down) are logged and retried
+// and returns nil. Faults (store down, SMTP down) are logged and retried
 // with backoff; they never end Run.
 func (s *Sender) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return errors.New("sender: Run is already running")
 	}
 	defer s.running.Store(false)
-	s.items, s.byKey, s.groups = nil, map[string]*item{}, map[string]bool{}
+	s.items, s.byKey = nil, map[string]*item{}
+	s.serverDown.Reset()
 	s.log.Info("outbox sender started", "security", s.ep.security.String(), "group", s.cfg.Group)
 	defer s.log.Info("outbox sender stopped")
 
@@ -259,28 +263,29 @@ func (s *Sender) Run(ctx context.Context) error {
 	}()
 	defer wg.Wait()
 	defer s.closeSession(true)
-	for ctx.Err() == nil {
-		_ = s.safely("loop", func() error { s.loop(ctx); return nil })
-		if ctx.Err() == nil {
-			sleep(ctx, time.Second) // after a panic: do not spin
-		}
-	}
+	// The loop returns only when ctx ended, or when a step panicked: then
+	// it starts again after a pause, so that a bug does not spin.
+	sup := retry.Loop{Name: "outbox sender", Log: s.log,
+		Backoff: retry.Backoff{Policy: retryPolicy(time.Second, storeRetryMax)}}
+	sup.Run(ctx, func(ctx context.Context) error { s.loop(ctx); return nil })
 	return nil
 }
 
-// wakeStart finds where to read the wake-up stream from, retrying while
-// Redis is down; ok is false when ctx ended first.
+// wakeStart finds where to follow the wake-up stream from, retrying while
+// the store is down; ok is false when ctx ended first.
 func (s *Sender) wakeStart(ctx context.Context) (string, bool) {
-	for n := 1; ; n++ {
-		id, err := s.lastWakeID(ctx)
+	bo := retry.Backoff{Policy: retryPolicy(100*time.Millisecond, storeRetryMax)}
+	for {
+		id, err := s.ob.WakeStart(ctx)
 		if err == nil {
 			return id, true
 		}
 		if ctx.Err() != nil {
 			return "", false
 		}
-		s.log.Warn("Redis unavailable; retrying", "err", err)
-		if !sleep(ctx, backoff(n, 100*time.Millisecond, redisRetryMax)) {
+		wait := bo.Failure()
+		s.log.Warn("store unavailable; retrying", "err", err, "in", wait)
+		if !retry.Sleep(ctx, wait) {
 			return "", false
 		}
 	}
@@ -292,19 +297,18 @@ func (s *Sender) loop(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var nextScan time.Time // at once: a crash may have left work
-	scanFails := 0
+	scanBackoff := retry.Backoff{Policy: retryPolicy(100*time.Millisecond, storeRetryMax)}
 	for ctx.Err() == nil {
 		if !time.Now().Before(nextScan) {
-			if err := s.safely("scan", func() error { return s.scan(ctx) }); err != nil && ctx.Err() == nil {
-				scanFails++
-				s.log.Warn("outbox scan failed; retrying", "err", err)
-				nextScan = time.Now().Add(min(backoff(scanFails, 100*time.Millisecond, redisRetryMax), s.cfg.ScanInterval))
+			if err := retry.Safely(s.log, "outbox scan", func() error { return s.scan(ctx) }); err != nil && ctx.Err() == nil {
+				nextScan = time.Now().Add(min(scanBackoff.Failure(), s.cfg.ScanInterval))
+				s.log.Warn("outbox scan failed; retrying", "err", err, "in", time.Until(nextScan).Round(time.Millisecond))
 			} else {
-				scanFails = 0
+				scanBackoff.Success()
 				nextScan = time.Now().Add(s.cfg.ScanInterval)
 			}
 		}
-		if err := s.safely("wake", func() error { return s.readWoken(ctx) }); err != nil && ctx.Err() == nil {
+		if err := retry.Safely(s.log, "outbox wake-up", func() error { return s.readWoken(ctx) }); err != nil && ctx.Err() == nil {
 			s.log.Warn("reading nudged outboxes failed; retrying", "err", err)
 		}
 		s.work(ctx)
@@ -328,37 +332,25 @@ func (s *Sender) loop(ctx context.Context) {
 	}
 }
 
-// safely runs one step of the loop, turning a panic into an error: the
-// loop must outlive a bug in one step.
-func (s *Sender) safely(step string, f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("panic in outbox sender", "step", step, "panic", r, "stack", string(debug.Stack()))
-			err = fmt.Errorf("sender: panic in %s: %v", step, r)
-		}
-	}()
-	return f()
-}
-
-// scan reads every non-empty outbox: entries dead senders left, this
-// consumer's own pending ones, and new ones.
+// scan reads every outbox that holds entries: entries dead senders left,
+// this consumer's own held ones, and new ones.
 func (s *Sender) scan(ctx context.Context) error {
-	streams, err := s.streamsToScan(ctx)
+	tenants, err := s.ob.Scan(ctx)
 	if err != nil {
 		return err
 	}
-	for _, st := range streams {
+	for _, t := range tenants {
 		if len(s.items) >= maxItems {
 			s.starved = true
 			return nil
 		}
-		if err := s.claim(ctx, st); err != nil {
+		if err := s.claim(ctx, t); err != nil {
 			return err
 		}
-		if err := s.readOwn(ctx, st); err != nil {
+		if err := s.readOwn(ctx, t); err != nil {
 			return err
 		}
-		if err := s.readNew(ctx, st); err != nil {
+		if err := s.readNew(ctx, t); err != nil {
 			return err
 		}
 	}
@@ -368,7 +360,8 @@ func (s *Sender) scan(ctx context.Context) error {
 	return nil
 }
 
-// readWoken reads the new entries of the outboxes nudged since last time.
+// readWoken reads the new entries of the outboxes nudged since last time,
+// and reclaims there what a one-shot sender abandoned.
 func (s *Sender) readWoken(ctx context.Context) error {
 	if len(s.items) >= maxItems {
 		s.starved = true
@@ -378,16 +371,20 @@ func (s *Sender) readWoken(ctx context.Context) error {
 	woken := s.woken
 	s.woken = map[string]bool{}
 	s.mu.Unlock()
-	for st := range woken {
-		if err := s.readNew(ctx, st); err != nil {
+	for t, reclaim := range woken {
+		err := s.readNew(ctx, t)
+		if err == nil && reclaim {
+			err = s.claim(ctx, t)
+		}
+		if err != nil {
 			s.mu.Lock()
-			for st := range woken {
-				s.woken[st] = true
+			for t, r := range woken {
+				s.woken[t] = s.woken[t] || r
 			}
 			s.mu.Unlock()
 			return err
 		}
-		delete(woken, st)
+		delete(woken, t)
 	}
 	return nil
 }
@@ -404,7 +401,7 @@ func (s *Sender) work(ctx context.Context) {
 		}
 		if s.attempt(ctx, it) {
 			it.done = true
-			delete(s.byKey, it.stream+"\x00"+it.id)
+			delete(s.byKey, itemKey(it.d))
 		}
 	}
 	kept := s.items[:0]
@@ -432,13 +429,13 @@ func (s *Sender) nextDue() (time.Time, bool) {
 	return next, !next.IsZero()
 }
 
-// attempt sends one item, or finishes its acknowledgement; it reports
-// whether the item is done with. Once begun, an attempt runs to its end
-// even if ctx ends: that is the message in hand.
+// attempt sends one item, or finishes settling it; it reports whether the
+// item is done with. Once begun, an attempt runs to its end even if ctx
+// ends: that is the message in hand.
 func (s *Sender) attempt(ctx context.Context, it *item) (finished bool) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.attemptTimeout+ackTimeout)
 	defer cancel()
-	log := s.log.With("stream", it.stream, "entry", it.id, "request", it.entry.RequestID)
+	log := s.log.With("outbox", it.d.Tenant, "entry", it.d.ID, "request", it.d.Entry.RequestID)
 	defer func() {
 		if r := recover(); r != nil {
 			it.panics++
@@ -446,7 +443,7 @@ func (s *Sender) attempt(ctx context.Context, it *item) (finished bool) {
 			if it.panics >= maxPanics && !it.settled {
 				log.Error("reply dropped: its handling keeps panicking", "panics", it.panics)
 				s.stats.Failed()
-				it.settled = true
+				it.settled, it.refused = true, true
 			}
 			it.due = time.Now().Add(backoff(it.panics, firstRetry, s.cfg.MaxBackoff))
 			finished = false
@@ -455,24 +452,24 @@ func (s *Sender) attempt(ctx context.Context, it *item) (finished bool) {
 	if it.settled {
 		return s.finish(actx, it, log)
 	}
-	n, err := s.own(actx, it, it.tried)
+	n, err := s.ob.Begin(actx, it.d)
+	if errors.Is(err, ledger.ErrNotHeld) {
+		log.Debug("entry no longer held by this sender (acknowledged, or reclaimed by another)")
+		return true
+	}
 	if err != nil {
-		log.Warn("Redis unavailable; retrying", "err", err)
+		log.Warn("store unavailable; retrying", "err", err)
 		it.due = time.Now().Add(backoff(1, firstRetry, s.cfg.MaxBackoff))
 		return false
-	}
-	if n < 0 {
-		log.Debug("entry no longer held by this sender (acknowledged, or claimed by another)")
-		return true
 	}
 	if !it.tried {
 		// Deliveries before this one were attempts elsewhere: keep their
 		// backoff.
-		it.failures = max(it.failures, int(n)-1)
+		it.failures = max(it.failures, n-1)
 	}
 	it.tried = true
 
-	reply, err := s.compose(it.entry)
+	reply, err := s.compose(it.d.Entry)
 	if err == nil {
 		err = s.deliver(actx, reply)
 	}
@@ -480,10 +477,10 @@ func (s *Sender) attempt(ctx context.Context, it *item) (finished bool) {
 		// Settled before anything else runs: whatever fails from here on,
 		// this process only acknowledges, never sends again.
 		it.settled = true
-		s.serverFailures = 0
+		s.serverDown.Success()
 		s.stats.Sent()
 		if s.afterAccept != nil {
-			s.afterAccept(it.id)
+			s.afterAccept(it.d.ID)
 		}
 		log.Info("reply sent", "to", reply.To, "message_id", reply.MessageID, "deliveries", n)
 		return s.finish(actx, it, log)
@@ -495,33 +492,44 @@ func (s *Sender) attempt(ctx context.Context, it *item) (finished bool) {
 	now := time.Now()
 	switch e.kind {
 	case permanent:
-		s.serverFailures = 0
+		s.serverDown.Success()
 		s.stats.Failed()
 		log.Warn("reply refused for good; dropped", "err", e, "code", e.Code)
-		it.settled = true
+		it.settled, it.refused = true, true
 		return s.finish(actx, it, log)
 	case deferred:
-		s.serverFailures = 0
+		s.serverDown.Success()
 		s.stats.Retry()
 		it.failures++
 		it.due = now.Add(backoff(it.failures, firstRetry, s.cfg.MaxBackoff))
 		log.Info("reply deferred by the server; retrying", "err", e, "code", e.Code, "in", time.Until(it.due).Round(time.Millisecond))
 	default:
 		s.stats.Retry()
-		s.serverFailures++
-		s.serverDue = now.Add(backoff(s.serverFailures, firstRetry, s.cfg.MaxBackoff))
+		s.serverDue = now.Add(s.serverDown.Failure())
 		log.Warn("SMTP server unavailable; every reply waits", "err", e, "code", e.Code,
 			"in", time.Until(s.serverDue).Round(time.Millisecond))
+	}
+	// The attempt is counted where the entry lives, so that a sender that
+	// reclaims it continues the backoff.
+	if _, err := s.ob.Release(actx, it.d); errors.Is(err, ledger.ErrNotHeld) {
+		return true
+	} else if err != nil {
+		log.Warn("failed attempt not counted in the store", "err", err)
 	}
 	return false
 }
 
-// finish acknowledges a settled item; a failed acknowledgement is retried
-// later without sending again.
+// finish settles an item in the outbox: acknowledged when it was sent,
+// failed when it never can be. A failure to settle is retried later
+// without sending again.
 func (s *Sender) finish(ctx context.Context, it *item, log *slog.Logger) bool {
-	if err := s.ack(ctx, it); err != nil {
+	settle := s.ob.Ack
+	if it.refused {
+		settle = s.ob.Fail
+	}
+	if err := settle(ctx, it.d); err != nil {
 		it.ackFails++
-		it.due = time.Now().Add(backoff(it.ackFails, 100*time.Millisecond, redisRetryMax))
+		it.due = time.Now().Add(backoff(it.ackFails, 100*time.Millisecond, storeRetryMax))
 		log.Warn("acknowledgement failed; retrying it (the reply is not sent again)", "err", err)
 		return false
 	}
@@ -543,6 +551,16 @@ func (s *Sender) compose(e ledger.OutboxEntry) (*reply.Reply, error) {
 	return r, nil
 }
 
+// deadlineFor is when an attempt starting now must end: within half of
+// ClaimIdle, and within ctx's own deadline.
+func (s *Sender) deadlineFor(ctx context.Context) time.Time {
+	deadline := time.Now().Add(s.attemptTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	return deadline
+}
+
 // deliver sends a reply on the loop's connection, opening one when needed.
 // A reused connection that the server dropped meanwhile is replaced once,
 // before anything of the message was sent.
@@ -550,7 +568,7 @@ func (s *Sender) deliver(ctx context.Context, r *reply.Reply) error {
 	if err := checkReply(r); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(s.attemptTimeout)
+	deadline := s.deadlineFor(ctx)
 	for try := 0; ; try++ {
 		ss, reused, err := s.session(ctx, deadline)
 		if err != nil {
@@ -603,9 +621,9 @@ func (s *Sender) closeSession(quit bool) {
 }
 
 // SendOnce composes an entry and sends it on a connection of its own,
-// without touching the outbox: for tests and `mail ingest`. It returns
-// ErrNoRecipient for an entry that names nobody, and an *Error (see
-// Temporary) when the delivery failed.
+// without touching the outbox: for tests. It returns ErrNoRecipient for
+// an entry that names nobody, and an *Error (see Temporary) when the
+// delivery failed.
 func (s *Sender) SendOnce(ctx context.Context, entry ledger.OutboxEntry) error {
 	if entry.Origin.From == "" {
 		return ErrNoRecipient
@@ -617,11 +635,7 @@ func (s *Sender) SendOnce(ctx context.Context, entry ledger.OutboxEntry) error {
 	if err := checkReply(r); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(s.attemptTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	ss, err := s.dial(ctx, deadline)
+	ss, err := s.dial(ctx, s.deadlineFor(ctx))
 	if err != nil {
 		return err
 	}
@@ -638,86 +652,141 @@ func (s *Sender) SendOnce(ctx context.Context, entry ledger.OutboxEntry) error {
 	return nil
 }
 
+// Flush is the delivery of a one-shot command (`mail ingest`, SPEC §6): it
+// takes the entries of one outbox ("" for the desk-wide one) that no
+// sender was handed yet, tries each once on one connection by ctx's
+// deadline, and returns the Message-IDs the server accepted. What was
+// accepted is acknowledged and what was refused for good is settled, as
+// Run does; what could not be sent yet is abandoned to the running
+// senders (`serve`), which reclaim it at once: a reply that cannot leave
+// now stays queued, and is not an error. Then this consumer leaves the
+// group. The error is a fault of the store; the entries stay queued.
+func (s *Sender) Flush(ctx context.Context, tenant string) (accepted []string, err error) {
+	if !s.running.CompareAndSwap(false, true) {
+		return nil, errors.New("sender: Flush while Run is running")
+	}
+	defer s.running.Store(false)
+	defer s.closeSession(true)
+	// Settling goes on after ctx ended: what was sent must be acknowledged.
+	settleCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
+	defer cancel()
+	defer func() {
+		if err := s.ob.Leave(settleCtx); err != nil {
+			s.log.Warn("consumer not removed from the outbox group", "err", err)
+		}
+	}()
+	ds, err := s.ob.Next(ctx, tenant, batch)
+	if err != nil {
+		return nil, err
+	}
+	serverDown := false
+	for _, d := range ds {
+		it := &item{d: d}
+		if s.settleUnsendable(settleCtx, it) {
+			continue
+		}
+		log := s.log.With("outbox", d.Tenant, "entry", d.ID, "request", d.Entry.RequestID)
+		if serverDown || ctx.Err() != nil {
+			s.abandon(settleCtx, d, log)
+			continue
+		}
+		if _, err := s.ob.Begin(ctx, d); err != nil {
+			if !errors.Is(err, ledger.ErrNotHeld) {
+				s.abandon(settleCtx, d, log)
+			}
+			continue
+		}
+		r, err := s.compose(d.Entry)
+		if err == nil {
+			err = s.deliver(ctx, r)
+		}
+		var e *Error
+		switch {
+		case err == nil:
+			s.stats.Sent()
+			accepted = append(accepted, r.MessageID)
+			log.Info("reply sent", "to", r.To, "message_id", r.MessageID)
+			if err := s.ob.Ack(settleCtx, d); err != nil {
+				log.Warn("reply sent but not acknowledged; it may be sent again", "err", err)
+			}
+		case errors.As(err, &e) && e.kind == permanent:
+			s.stats.Failed()
+			log.Warn("reply refused for good; dropped", "err", e, "code", e.Code)
+			if err := s.ob.Fail(settleCtx, d); err != nil {
+				log.Warn("refused reply not settled", "err", err)
+			}
+		default:
+			s.stats.Retry()
+			serverDown = serverDown || !errors.As(err, &e) || e.kind == transport
+			log.Warn("reply not sent yet; it stays queued for serve", "err", err)
+			s.abandon(settleCtx, d, log)
+		}
+	}
+	return accepted, nil
+}
+
+// abandon hands an entry this one-shot sender could not send to the
+// running senders.
+func (s *Sender) abandon(ctx context.Context, d ledger.Delivery, log *slog.Logger) {
+	if err := s.ob.Abandon(ctx, d); err != nil {
+		log.Warn("entry not handed back; a running sender reclaims it after its claim delay", "err", err)
+	}
+}
+
 // watch follows the wake-up stream and marks the nudged outboxes, until
 // ctx ends. It starts after start, the newest nudge before the first scan.
 func (s *Sender) watch(ctx context.Context, start string) {
-	last, fails := start, 0
+	last := start
+	bo := retry.Backoff{Policy: retryPolicy(100*time.Millisecond, storeRetryMax)}
 	for ctx.Err() == nil {
-		next, err := s.watchOnce(ctx, last)
+		var next string
+		err := retry.Safely(s.log, "outbox wake-up watch", func() (err error) {
+			next, err = s.watchOnce(ctx, last)
+			return err
+		})
 		if err != nil && ctx.Err() == nil {
-			fails++
-			if fails == 1 || fails%50 == 0 {
-				s.log.Warn("reading the wake-up stream failed; the periodic scan covers meanwhile", "err", err, "failures", fails)
+			wait := bo.Failure()
+			if n := bo.Failures(); n == 1 || n%50 == 0 {
+				s.log.Warn("reading the wake-up stream failed; the periodic scan covers meanwhile", "err", err, "failures", n)
 			}
-			sleep(ctx, backoff(fails, 100*time.Millisecond, redisRetryMax))
+			retry.Sleep(ctx, wait)
 			continue
 		}
-		fails, last = 0, next
+		bo.Success()
+		if next != "" {
+			last = next
+		}
 	}
 }
 
-func (s *Sender) watchOnce(ctx context.Context, last string) (next string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("panic in outbox sender", "step", "watch", "panic", r, "stack", string(debug.Stack()))
-			next, err = last, fmt.Errorf("sender: panic in watch: %v", r)
-		}
-	}()
-	res, err := s.rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{ledger.KeyWake, last}, Count: 1000, Block: s.wakeBlock}).Result()
-	if errors.Is(err, redis.Nil) {
-		return last, nil
-	}
+func (s *Sender) watchOnce(ctx context.Context, last string) (string, error) {
+	nudges, next, err := s.ob.Wait(ctx, last, s.wakeBlock)
 	if err != nil {
 		return last, err
 	}
-	found := false
+	if len(nudges) == 0 {
+		return next, nil
+	}
 	s.mu.Lock()
-	for _, st := range res {
-		for _, m := range st.Messages {
-			last = m.ID
-			if box, ok := outboxOf(m.Values["tenant"]); ok {
-				s.woken[box] = true
-				found = true
-			}
-		}
+	for _, n := range nudges {
+		s.woken[n.Tenant] = s.woken[n.Tenant] || n.Reclaim
 	}
 	s.mu.Unlock()
-	if found {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
-	}
-	return last, nil
-}
-
-// backoff is the wait after n failures: base, doubling, capped at limit,
-// with up to a quarter of jitter so that senders do not retry in step.
-func backoff(n int, base, limit time.Duration) time.Duration {
-	d := limit
-	if n < 1 {
-		n = 1
-	}
-	if n <= 30 {
-		if b := base << (n - 1); b > 0 && b < limit {
-			d = b
-		}
-	}
-	j := time.Duration(rand.Int64N(int64(d)/4 + 1))
-	if d+j > limit {
-		return d - j
-	}
-	return d + j
-}
-
-// sleep waits d or until ctx ends; it reports whether the wait was full.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
+	case s.kick <- struct{}{}:
+	default:
 	}
+	return next, nil
+}
+
+// retryPolicy is the sender's backoff (internal/backoff): from base,
+// doubling, capped at limit, with up to a quarter of jitter so that
+// senders do not retry in step.
+func retryPolicy(base, limit time.Duration) retry.Policy {
+	return retry.Policy{Base: base, Max: limit, Jitter: 0.25}
+}
+
+// backoff is the wait after n failures of the sender's policy.
+func backoff(n int, base, limit time.Duration) time.Duration {
+	return retryPolicy(base, limit).Delay(n, rand.Float64())
 }

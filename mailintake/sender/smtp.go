@@ -6,37 +6,25 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+	"github.com/licensedesk/licensedesk/internal/mailurl"
 	"github.com/licensedesk/licensedesk/mailintake/reply"
 )
 
 // security is how the connection to the SMTP server is protected.
-type security int
+type security = mailurl.Security
 
 const (
-	implicitTLS security = iota // smtps://, TLS from the first byte (RFC 8314)
-	startTLS                    // smtp://, upgraded with STARTTLS (RFC 3207), required
-	plaintext                   // smtp:// to a loopback host only
+	implicitTLS = mailurl.ImplicitTLS // smtps://, TLS from the first byte (RFC 8314)
+	startTLS    = mailurl.StartTLS    // smtp://, upgraded with STARTTLS (RFC 3207), required
+	plaintext   = mailurl.Plain       // smtp:// to a loopback host only
 )
-
-func (s security) String() string {
-	switch s {
-	case implicitTLS:
-		return "tls"
-	case startTLS:
-		return "starttls"
-	default:
-		return "plain"
-	}
-}
 
 // endpoint is a parsed LICENSEDESK_SMTP_URL.
 type endpoint struct {
@@ -45,10 +33,11 @@ type endpoint struct {
 	security security
 	user     string
 	pass     string
-	redacted string // the URL with its password hidden, for logs and errors
+	redacted string // the URL with its user information hidden, for logs
 }
 
-// parseURL reads LICENSEDESK_SMTP_URL (SPEC §6.2):
+// parseURL reads LICENSEDESK_SMTP_URL with the project's one mail-URL
+// parser (internal/mailurl, SPEC §6.2):
 //
 //	smtps://user:pass@host[:465]            implicit TLS
 //	smtp://user:pass@host[:587]             STARTTLS, required
@@ -56,143 +45,18 @@ type endpoint struct {
 //	smtp://host:25?starttls=0               plain: refused unless host is loopback
 //
 // Reserved characters in the user or password are percent-encoded. No error
-// ever carries the password.
+// ever quotes the URL.
 func parseURL(raw string) (endpoint, error) {
-	var ep endpoint
-	raw = strings.TrimSpace(raw)
-	if strings.Contains(raw, "#") {
-		// An SMTP URL has no fragment: a '#' is a password character
-		// left unencoded, which would cut the URL there.
-		return ep, errors.New("sender: SMTP URL contains '#' (percent-encode it in a password as %23)")
-	}
-	u, err := url.Parse(raw)
+	e, err := mailurl.ParseSMTP(raw)
 	if err != nil {
-		return ep, fmt.Errorf("sender: SMTP URL does not parse: %s", parseReason(err))
+		return endpoint{}, fmt.Errorf("sender: %w", err)
 	}
-	ep.redacted = u.Redacted()
-	scheme := strings.ToLower(u.Scheme)
-	if scheme != "smtp" && scheme != "smtps" {
-		return ep, fmt.Errorf("sender: SMTP URL scheme must be smtp or smtps, not %q", truncate(u.Scheme, 20))
-	}
-	if u.Opaque != "" {
-		return ep, errors.New("sender: SMTP URL must be scheme://host, with the two slashes")
-	}
-	if u.Path != "" && u.Path != "/" {
-		return ep, errors.New("sender: SMTP URL has a path; an SMTP URL names only the server")
-	}
-	ep.host = u.Hostname()
-	if ep.host == "" {
-		return ep, errors.New("sender: SMTP URL has no host")
-	}
-	if !validHost(ep.host) {
-		// Not echoed: with a forgotten '@', the "host" is the password.
-		return ep, errors.New("sender: SMTP URL host is neither a host name nor an IP address")
-	}
-	port := u.Port()
-	if port == "" {
-		port = "587"
-		if scheme == "smtps" {
-			port = "465"
-		}
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return ep, fmt.Errorf("sender: SMTP URL port %q is not a port number", truncate(port, 10))
-	}
-	ep.addr = net.JoinHostPort(ep.host, port)
-	if u.User != nil {
-		ep.user = u.User.Username()
-		ep.pass, _ = u.User.Password()
-		if ep.user == "" {
-			return ep, errors.New("sender: SMTP URL has a password but no user")
-		}
-		if ep.pass == "" {
-			return ep, errors.New("sender: SMTP URL has a user but no password")
-		}
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return ep, errors.New("sender: SMTP URL query does not parse")
-	}
-	var starttls *bool
-	for k, vs := range q {
-		if k != "starttls" || len(vs) != 1 {
-			return ep, fmt.Errorf("sender: SMTP URL parameter %q is unknown (only starttls=0|1)", truncate(k, 20))
-		}
-		var v bool
-		switch strings.ToLower(vs[0]) {
-		case "1", "true", "yes", "on":
-			v = true
-		case "0", "false", "no", "off":
-		default:
-			return ep, errors.New("sender: SMTP URL starttls must be 0 or 1")
-		}
-		starttls = &v
-	}
-	loopback := isLoopback(ep.host)
-	switch {
-	case scheme == "smtps":
-		if starttls != nil {
-			return ep, errors.New("sender: smtps:// is implicit TLS; starttls does not apply")
-		}
-		ep.security = implicitTLS
-	case starttls != nil && *starttls:
-		ep.security = startTLS
-	case starttls != nil && !loopback:
-		return ep, fmt.Errorf("sender: plain SMTP is allowed only to a loopback host, not %q", truncate(ep.host, 100))
-	case starttls == nil && !loopback:
-		ep.security = startTLS
-	default:
-		// SPEC §6.2: plain only to loopback, where the traffic never
-		// leaves the machine.
-		ep.security = plaintext
-	}
-	return ep, nil
+	return endpoint{addr: e.Addr, host: e.Host, security: e.Security, user: e.User, pass: e.Password,
+		redacted: e.Redacted}, nil
 }
 
-// parseReason is the part of a url.Parse error that names no secret: the
-// error of url.Parse quotes the whole URL, password included.
-func parseReason(err error) string {
-	var ee url.EscapeError
-	if errors.As(err, &ee) {
-		return "bad percent-encoding"
-	}
-	var he url.InvalidHostError
-	if errors.As(err, &he) {
-		return "invalid character in host"
-	}
-	return "malformed URL (check the port, and percent-encode reserved characters of the user and password)"
-}
-
-// validHost accepts an IP address or a DNS name (RFC 1123 labels; '_'
-// tolerated, as resolvers do).
-func validHost(h string) bool {
-	if net.ParseIP(h) != nil {
-		return true
-	}
-	if len(h) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// isLoopback says whether a host may be spoken to in plain text.
+func isLoopback(host string) bool { return mailurl.IsLoopback(host) }
 
 func truncate(s string, n int) string {
 	if len(s) > n {

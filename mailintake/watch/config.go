@@ -1,23 +1,23 @@
 package watch
 
 import (
+	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/licensedesk/licensedesk/internal/mailurl"
 )
 
 // Config is the watcher's part of the settings (SPEC §4.1, §6.2). Zero
 // fields take their defaults.
 type Config struct {
-	// URL is LICENSEDESK_IMAP_URL: imaps://user:pass@host:993/INBOX (implicit
-	// TLS), imap://user:pass@host/INBOX?starttls=1 (STARTTLS), or plain
-	// imap:// to a loopback host only. The path names the watched mailbox
-	// (INBOX when empty); user and password are URL-escaped.
+	// URL is LICENSEDESK_IMAP_URL, read by internal/mailurl:
+	// imaps://user:pass@host:993/INBOX (implicit TLS), imap://… (STARTTLS,
+	// required off loopback; ?starttls=1 forces it), plain imap:// to a
+	// loopback host only. The path names the watched mailbox (INBOX when
+	// empty); user and password are percent-encoded.
 	URL string
 	// Processed and Failed are the folders messages are moved to, created
 	// when missing. Defaults "Processed" and "Failed".
@@ -33,12 +33,21 @@ type Config struct {
 	// (DONE, NOOP, IDLE again): a TCP connection whose peer vanished
 	// otherwise looks idle forever. Default 2m.
 	Liveness time.Duration
-	// MaxBackoff caps the wait between reconnections, which grows
-	// exponentially from 1s, with jitter. Default 1m.
+	// MaxBackoff caps the wait between reconnections, and between retries
+	// of a message that failed for a temporary reason; the wait grows
+	// exponentially from a second (or MaxBackoff, if smaller), with jitter,
+	// and starts again after a healthy session. A few seconds: mail must
+	// not wait long once a server is back. Default 5s.
 	MaxBackoff time.Duration
-	// MaxAttempts is how many times a message whose Ingest fails (an error,
-	// not an outcome) is tried before it goes to Failed. Default 5.
+	// MaxAttempts is how many times a message whose Ingest fails for a
+	// permanent reason (or kills the process) is attempted before it goes
+	// to Failed without being processed again. Attempts are counted in
+	// Attempts, before each one begins. Default 5.
 	MaxAttempts int
+	// Attempts keeps the attempt counts where a crash does not reset them:
+	// the ledger (*ledger.Ledger). Nil keeps them in memory, which only a
+	// store that dies with the process may do (the demo's embedded one).
+	Attempts Attempts
 	// TLSConfig is used for imaps:// and STARTTLS (tests pass their own
 	// roots). Its ServerName defaults to the URL's host.
 	TLSConfig *tls.Config
@@ -69,7 +78,7 @@ const (
 	DefaultPollInterval    = 30 * time.Second
 	DefaultIdleRestart     = 25 * time.Minute
 	DefaultLiveness        = 2 * time.Minute
-	DefaultMaxBackoff      = time.Minute
+	DefaultMaxBackoff      = 5 * time.Second
 	DefaultMaxAttempts     = 5
 	DefaultTimeout         = time.Minute
 	DefaultMaxMessageBytes = 32 << 20
@@ -125,18 +134,27 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// Attempts counts the attempts at processing each message, keyed by
+// mailbox, UIDVALIDITY and UID (DESIGN "Errors"). *ledger.Ledger is one.
+type Attempts interface {
+	// StartAttempt counts one more attempt before it begins, and returns
+	// the count including this one.
+	StartAttempt(ctx context.Context, key string) (int, error)
+	// ForgetAttempt takes back an attempt that failed for a temporary
+	// reason.
+	ForgetAttempt(ctx context.Context, key string) error
+	// EndAttempts forgets a message done with.
+	EndAttempts(ctx context.Context, key string) error
+}
+
 // security is how the connection is protected.
-type security int
+type security = mailurl.Security
 
 const (
-	implicitTLS security = iota // imaps://
-	startTLS                    // imap://…?starttls=1
-	plain                       // imap:// to loopback only
+	implicitTLS = mailurl.ImplicitTLS // imaps://
+	startTLS    = mailurl.StartTLS    // imap:// off loopback, or with ?starttls=1
+	plain       = mailurl.Plain       // imap:// to loopback only
 )
-
-func (s security) String() string {
-	return [...]string{"tls", "starttls", "plain"}[s]
-}
 
 // endpoint is a parsed IMAP URL.
 type endpoint struct {
@@ -146,107 +164,22 @@ type endpoint struct {
 	user     string
 	password string
 	mailbox  string
-	redacted string // the URL without its password, for logs and errors
+	redacted string // the URL without its user information, for logs
 }
 
-// parseURL reads LICENSEDESK_IMAP_URL. Errors never quote the password.
+// parseURL reads LICENSEDESK_IMAP_URL with the project's one mail-URL
+// parser (internal/mailurl). Errors never quote the URL.
 func parseURL(raw string) (endpoint, error) {
-	if strings.TrimSpace(raw) == "" {
-		return endpoint{}, errors.New("watch: IMAP URL is empty")
-	}
-	u, err := url.Parse(raw)
+	e, err := mailurl.ParseIMAP(raw)
 	if err != nil {
-		// url.Error quotes the whole URL, password included; its cause
-		// does not.
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return endpoint{}, fmt.Errorf("watch: IMAP URL: %w", err)
+		return endpoint{}, fmt.Errorf("watch: %w", err)
 	}
-	ep := endpoint{redacted: u.Redacted()}
-	fail := func(format string, args ...any) (endpoint, error) {
-		return endpoint{}, fmt.Errorf("watch: IMAP URL %s: "+format, append([]any{ep.redacted}, args...)...)
-	}
-	if u.Opaque != "" || u.Host == "" {
-		return fail("has no host")
-	}
-	if u.Fragment != "" {
-		return fail("has a #fragment")
-	}
-	starttls := false
-	for k, vs := range u.Query() {
-		if k != "starttls" {
-			return fail("unknown parameter %q (only starttls)", k)
-		}
-		if len(vs) != 1 {
-			return fail("starttls given %d times", len(vs))
-		}
-		switch strings.ToLower(vs[0]) {
-		case "1", "true", "yes", "on":
-			starttls = true
-		case "0", "false", "no", "off":
-		default:
-			return fail("starttls=%q is neither 1 nor 0", vs[0])
-		}
-	}
-	port := ""
-	switch strings.ToLower(u.Scheme) {
-	case "imaps":
-		if starttls {
-			return fail("imaps:// is already TLS; starttls applies to imap://")
-		}
-		ep.security, port = implicitTLS, "993"
-	case "imap":
-		ep.security, port = plain, "143"
-		if starttls {
-			ep.security = startTLS
-		}
-	default:
-		return fail("scheme %q is neither imaps nor imap", u.Scheme)
-	}
-	ep.host = u.Hostname()
-	if ep.host == "" {
-		return fail("has no host")
-	}
-	if p := u.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return fail("port %q is out of range", p)
-		}
-		port = p
-	}
-	ep.addr = net.JoinHostPort(ep.host, port)
-	// SPEC §4.1: a password in clear only where it never leaves the machine.
-	if ep.security == plain && !isLoopback(ep.host) {
-		return fail("plain imap:// is allowed only to a loopback host; use imaps:// or imap://…?starttls=1")
-	}
-	if u.User == nil || u.User.Username() == "" {
-		return fail("has no user")
-	}
-	ep.user = u.User.Username()
-	pw, ok := u.User.Password()
-	if !ok || pw == "" {
-		return fail("has no password")
-	}
-	ep.password = pw
-	ep.mailbox = strings.TrimPrefix(u.Path, "/")
-	// RFC 3501 §5.1: INBOX is case-insensitive.
-	if ep.mailbox == "" || strings.EqualFold(ep.mailbox, "INBOX") {
-		ep.mailbox = "INBOX"
-	}
-	return ep, nil
+	return endpoint{addr: e.Addr, host: e.Host, security: e.Security, user: e.User, password: e.Password,
+		mailbox: e.Mailbox, redacted: e.Redacted}, nil
 }
 
-// isLoopback accepts "localhost" and loopback addresses, not names that
-// merely resolve to one today.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// isLoopback accepts "localhost" and loopback addresses.
+func isLoopback(host string) bool { return mailurl.IsLoopback(host) }
 
 // sameMailbox compares mailbox names, INBOX case-insensitively (RFC 3501
 // §5.1).

@@ -1,7 +1,6 @@
 package watch
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -24,29 +23,37 @@ func FuzzSubjectOf(f *testing.F) {
 }
 
 // FuzzParseURL checks the settings parser: no panic, no plain IMAP to a
-// remote host, and no password in an error.
+// remote host, no incomplete endpoint, and no password in an error or the
+// redacted URL, whatever surrounds it.
 func FuzzParseURL(f *testing.F) {
 	// Seeds: testdata/fuzz/FuzzParseURL.
+	const mark = "Zq9mArK7"
 	f.Fuzz(func(t *testing.T, raw string) {
-		ep, err := parseURL(raw)
-		if err != nil {
-			if !strings.HasPrefix(err.Error(), "watch: ") {
-				t.Fatalf("error %q lacks the package prefix", err)
-			}
-			// A password long enough not to be a coincidence must not show.
-			if u, perr := url.Parse(raw); perr == nil && u.User != nil {
-				if pw, ok := u.User.Password(); ok && len(pw) >= 8 && !strings.Contains(u.Redacted(), pw) &&
-					strings.Contains(err.Error(), pw) {
-					t.Fatalf("error %q shows the password", err)
-				}
-			}
-			return
-		}
-		if ep.security == plain && !isLoopback(ep.host) {
-			t.Fatalf("plain IMAP accepted to %q", ep.host)
-		}
-		if ep.mailbox == "" || ep.user == "" || ep.password == "" || ep.addr == "" {
-			t.Fatalf("accepted an incomplete endpoint %+v", ep)
-		}
+		checkURL(t, raw, "")
+		checkURL(t, "imaps://desk:"+mark+"@"+raw, mark)
+		checkURL(t, "imap://desk:"+mark+raw, mark)
 	})
+}
+
+func checkURL(t *testing.T, raw, pass string) {
+	t.Helper()
+	ep, err := parseURL(raw)
+	if err != nil {
+		if !strings.HasPrefix(err.Error(), "watch: ") {
+			t.Fatalf("error %q lacks the package prefix", err)
+		}
+		if pass != "" && strings.Contains(err.Error(), pass) {
+			t.Fatalf("error %q shows the password of %q", err, raw)
+		}
+		return
+	}
+	if pass != "" && strings.Contains(ep.redacted, pass) {
+		t.Fatalf("redacted URL %q shows the password", ep.redacted)
+	}
+	if ep.security == plain && !isLoopback(ep.host) {
+		t.Fatalf("plain IMAP accepted to %q", ep.host)
+	}
+	if ep.mailbox == "" || ep.user == "" || ep.password == "" || ep.addr == "" {
+		t.Fatalf("accepted an incomplete endpoint %+v", ep)
+	}
 }

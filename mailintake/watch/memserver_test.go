@@ -235,7 +235,7 @@ func TestNewRefusesABadConfiguration(t *testing.T) {
 		name string
 		cfg  watch.Config
 	}{
-		{"plain IMAP to a remote host", watch.Config{URL: "imap://u:p@mail.example.com/INBOX"}},
+		{"plain IMAP to a remote host", watch.Config{URL: "imap://u:p@mail.example.com/INBOX?starttls=0"}},
 		{"Processed is the watched mailbox", watch.Config{URL: "imaps://u:p@mail.example.com/INBOX", Processed: "inbox"}},
 		{"Failed is the watched mailbox", watch.Config{URL: "imaps://u:p@mail.example.com/Desk", Failed: "Desk"}},
 		{"IDLE kept past 29 minutes", watch.Config{URL: "imaps://u:p@mail.example.com/", IdleRestart: 29 * time.Minute}},

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/charset"
 
+	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/licensedesk/licensedesk/mailintake"
 )
 
@@ -186,12 +187,32 @@ func (s *session) ensureFolder(name string) error {
 	return nil
 }
 
+// passResult says what a pass left behind.
+type passResult struct {
+	// stopped: a temporary fault (the store away) cut the pass short; the
+	// messages from there on wait for the next pass.
+	stopped bool
+	// left counts the messages that failed and stay for another attempt.
+	left int
+}
+
+// fate is what became of one message in a pass.
+type fate int
+
+const (
+	finished fate = iota // moved, or left alone for good reason (expunged, unfetchable)
+	tryAgain             // failed below MaxAttempts: stays for another attempt
+	stopPass             // a temporary fault: stop here, retry after a backoff
+)
+
 // pass processes every message in the mailbox, in UID order (so a reply
-// that follows its request in the mailbox follows it in the ledger too). It
-// stops at the first Ingest error: that is usually a fault of the store
-// (Redis down), which the next message would hit too, and stopping keeps
-// the attempts of the messages behind it.
-func (s *session) pass(ctx context.Context) error {
+// that follows its request in the mailbox follows it in the ledger too). A
+// message that fails for a permanent reason stays for its next attempt,
+// and the pass goes on with the ones behind it (DESIGN "Errors": no message blocks the mailbox); a
+// temporary fault stops the pass, since the next message would meet the
+// same store. The error ends the session (the IMAP connection).
+func (s *session) pass(ctx context.Context) (passResult, error) {
+	var res passResult
 	// A token left from before this pass is covered by the SEARCH below.
 	select {
 	case <-s.wake:
@@ -207,9 +228,8 @@ func (s *session) pass(ctx context.Context) error {
 		}
 		return err
 	}); err != nil {
-		return fmt.Errorf("watch: search %s: %w", s.w.ep.mailbox, err)
+		return res, fmt.Errorf("watch: search %s: %w", s.w.ep.mailbox, err)
 	}
-	s.prune(uids)
 	// RFC 3501 does not promise the results in order.
 	slices.SortFunc(uids, func(a, b imap.UIDRange) int { return cmp.Compare(a.Start, b.Start) })
 	for _, r := range uids {
@@ -220,36 +240,32 @@ func (s *session) pass(ctx context.Context) error {
 		// largest UID, where uid++ would wrap.
 		for uid, left := r.Start, uint64(r.Stop-r.Start)+1; left > 0; uid, left = uid+1, left-1 {
 			if ctx.Err() != nil {
-				return nil
+				return res, nil
 			}
-			if err := s.handle(ctx, uid); err != nil {
-				return err
+			f, err := s.handle(ctx, uid)
+			if err != nil {
+				return res, err
+			}
+			switch f {
+			case tryAgain:
+				res.left++
+			case stopPass:
+				res.stopped = true
+				return res, nil
 			}
 		}
 	}
-	return nil
+	return res, nil
 }
 
-// prune forgets attempts of messages no longer in the mailbox (moved by
-// someone else, or a new UIDVALIDITY).
-func (s *session) prune(present imap.UIDSet) {
-	for src := range s.w.attempts {
-		if src.UIDValidity != s.uidValidity || !present.Contains(imap.UID(src.UID)) {
-			delete(s.w.attempts, src)
-		}
-	}
-}
-
-// handle fetches one message, ingests it, and moves it. A message is moved
-// only after its Ingest returned an Outcome, or after MaxAttempts failures.
-func (s *session) handle(ctx context.Context, uid imap.UID) error {
+// handle fetches one message, counts the attempt, ingests it, and moves
+// it: to Processed once its Ingest returned an Outcome, to Failed once it
+// failed MaxAttempts times. The error ends the session.
+func (s *session) handle(ctx context.Context, uid imap.UID) (fate, error) {
 	w := s.w
 	src := mailintake.Source{Mailbox: w.ep.mailbox, UIDValidity: s.uidValidity, UID: uint32(uid)}
+	key := AttemptKey(src)
 	log := w.log.With("uid", src.UID, "uidvalidity", src.UIDValidity)
-	if a := w.attempts[src]; a != nil && a.n >= w.cfg.MaxAttempts {
-		// Given up on in an earlier session whose move did not finish.
-		return s.fail(ctx, uid, src, a)
-	}
 
 	s.inHand.Store(true)
 	defer s.inHand.Store(false)
@@ -259,74 +275,104 @@ func (s *session) handle(ctx context.Context, uid imap.UID) error {
 		// The server refuses this one message (a damaged file): leave it
 		// where it is, untouched, and go on with the others.
 		log.Error("server cannot fetch the message; leaving it in the mailbox", "err", err)
-		return nil
+		return finished, nil
 	}
 	if err != nil {
-		return fmt.Errorf("watch: fetch uid %d: %w", uid, err)
+		return finished, fmt.Errorf("watch: fetch uid %d: %w", uid, err)
 	}
 	if m == nil {
-		return nil // expunged meanwhile by another client
+		return finished, nil // expunged meanwhile by another client
 	}
 	w.stats.Seen()
 	if int64(len(m.raw)) > w.cfg.MaxMessageBytes {
 		log.Warn("message larger than MaxMessageBytes; the pipeline sees its first bytes only", "size", m.size)
 	}
 
-	out, ierr2 := w.ingest(ctx, m.raw, src)
-	if ierr2 != nil && !errors.Is(ierr2, errPoison) {
-		// An outage: the message stays, the session backs off and retries.
-		log.Warn("ingest failed; the message stays for a retry", "err", ierr2)
-		return fmt.Errorf("watch: ingest uid %d: %w", uid, ierr2)
+	sctx, cancel := w.storeContext(ctx)
+	defer cancel()
+	// Counted before the attempt: a message that kills the process is
+	// recognised after the restart (DESIGN "Errors").
+	n, err := w.startAttempt(sctx, key)
+	if err != nil {
+		log.Warn("attempt not counted: the store is unavailable; the message waits", "err", err)
+		return stopPass, nil
 	}
-	if ierr2 != nil {
-		a := w.attempts[src]
-		if a == nil {
-			a = &attempt{}
-			w.attempts[src] = a
-		}
-		a.n++
-		a.err = ierr2
-		a.subject = subjectOf(m.raw)
-		if a.n < w.cfg.MaxAttempts {
-			log.Warn("ingest failed; the message stays for a retry", "attempt", a.n, "of", w.cfg.MaxAttempts, "err", ierr2)
-			return fmt.Errorf("watch: ingest uid %d (attempt %d of %d): %w", uid, a.n, w.cfg.MaxAttempts, ierr2)
-		}
-		return s.fail(ctx, uid, src, a)
+	if n > w.cfg.MaxAttempts {
+		// Its earlier attempts never ended (the process died in them), or
+		// its move to Failed did not finish: it is not processed again.
+		return s.fail(ctx, uid, src, key, subjectOf(m.raw), fmt.Errorf("%w (%d attempts)", errGaveUp, n-1), n-1)
 	}
 
+	out, err := w.ingest(ctx, m.raw, src)
+	switch {
+	case err == nil:
+	case fault.IsTemporary(err):
+		w.forgetAttempt(sctx, key)
+		log.Warn("ingest failed for a temporary reason; the message waits, its attempt not counted", "err", err)
+		return stopPass, nil
+	case n >= w.cfg.MaxAttempts:
+		return s.fail(ctx, uid, src, key, subjectOf(m.raw), err, n)
+	default:
+		log.Warn("ingest failed; the message stays for another attempt", "attempt", n, "of", w.cfg.MaxAttempts, "err", err)
+		return tryAgain, nil
+	}
+
+	// Done with before the move: a move the server refuses leaves the
+	// message for the next pass, where it is a duplicate, not a failure.
+	w.endAttempts(sctx, key)
+	// \Seen, so that the desk's own mail client shows it handled; MOVE and
+	// COPY keep the flags.
+	if err := s.markSeen(uid); err != nil {
+		if !errors.As(err, &ierr) {
+			return finished, err
+		}
+		log.Warn("cannot mark the message \\Seen", "err", err)
+	}
 	if err := s.move(uid, w.cfg.Processed); err != nil {
 		if errors.As(err, &ierr) {
 			// The server refuses the move (quota?): the message stays and
 			// comes back as a duplicate next pass; the others go on.
 			log.Error("cannot move the message to its folder", "folder", w.cfg.Processed, "err", err)
-			return nil
+			return finished, nil
 		}
-		return err
+		return finished, err
 	}
-	delete(w.attempts, src)
 	w.stats.Done(out.Status)
 	if !m.date.IsZero() {
 		w.stats.Lag(time.Since(m.date))
 	}
 	log.Info("message processed", "status", string(out.Status), "request_id", out.RequestID, "tenant", out.Tenant)
-	return nil
+	return finished, nil
 }
 
-// fail moves a message given up on to Failed, then tells the desk.
-func (s *session) fail(ctx context.Context, uid imap.UID, src mailintake.Source, a *attempt) error {
+// fail moves a message given up on to Failed, then tells the desk. A move
+// the server refuses leaves it for the next pass, which tries again.
+func (s *session) fail(ctx context.Context, uid imap.UID, src mailintake.Source, key, subject string, cause error, attempts int) (fate, error) {
 	w := s.w
 	if err := s.move(uid, w.cfg.Failed); err != nil {
 		var ierr *imap.Error
 		if errors.As(err, &ierr) {
 			w.log.Error("cannot move the message to its folder", "uid", uid, "folder", w.cfg.Failed, "err", err)
-			return nil
+			return finished, nil
 		}
-		return err
+		return finished, err
 	}
-	delete(w.attempts, src)
+	sctx, cancel := w.storeContext(ctx)
+	defer cancel()
+	w.endAttempts(sctx, key)
 	w.stats.Failed()
-	w.log.Error("message moved to Failed", "uid", uid, "uidvalidity", src.UIDValidity, "attempts", a.n, "err", a.err)
-	w.notifyFailed(ctx, src, a.subject, a.err)
+	w.log.Error("message moved to Failed", "uid", uid, "uidvalidity", src.UIDValidity, "attempts", attempts, "err", cause)
+	w.notifyFailed(ctx, src, subject, cause)
+	return finished, nil
+}
+
+// markSeen sets \Seen on one message (UID STORE +FLAGS.SILENT, RFC 3501
+// §6.4.6).
+func (s *session) markSeen(uid imap.UID) error {
+	store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}
+	if err := s.do(s.w.cfg.Timeout, func() error { return s.c.Store(imap.UIDSetNum(uid), store, nil).Close() }); err != nil {
+		return fmt.Errorf("watch: mark uid %d seen: %w", uid, err)
+	}
 	return nil
 }
 
@@ -429,16 +475,27 @@ func (s *session) move(uid imap.UID, folder string) error {
 }
 
 // idle waits for new mail with IDLE (RFC 2177). It returns nil when mail
-// may have arrived or ctx ended. Every Liveness (and before IdleRestart) it
-// stops IDLE, proves the connection alive with NOOP, and idles again.
-func (s *session) idle(ctx context.Context) error {
+// may have arrived, when retryIn (if not 0) has passed, or when ctx ended.
+// Every Liveness (and before IdleRestart) it stops IDLE, proves the
+// connection alive with NOOP, and idles again.
+func (s *session) idle(ctx context.Context, retryIn time.Duration) error {
 	cfg := s.w.cfg
 	every := min(cfg.Liveness, cfg.IdleRestart)
+	var retryAt time.Time
+	if retryIn > 0 {
+		retryAt = time.Now().Add(retryIn)
+	}
 	for {
 		select {
 		case <-s.wake:
 			return nil
 		default:
+		}
+		wait, retryDue := every, false
+		if !retryAt.IsZero() {
+			if left := time.Until(retryAt); left <= wait {
+				wait, retryDue = max(left, 0), true
+			}
 		}
 		var cmd *imapclient.IdleCommand
 		if err := s.do(cfg.Timeout, func() (err error) {
@@ -455,7 +512,7 @@ func (s *session) idle(ctx context.Context) error {
 			return fmt.Errorf("watch: IDLE: %w", err)
 		}
 		s.w.log.Debug("idling")
-		t := time.NewTimer(every)
+		t := time.NewTimer(wait)
 		tick := false
 		select {
 		case <-ctx.Done():
@@ -475,8 +532,8 @@ func (s *session) idle(ctx context.Context) error {
 		}); err != nil {
 			return fmt.Errorf("watch: end IDLE: %w", err)
 		}
-		if !tick {
-			return nil
+		if !tick || retryDue {
+			return nil // the pass that follows proves the connection alive
 		}
 		// A dead peer does not answer: the watchdog closes the connection
 		// and the session reconnects.
@@ -486,10 +543,14 @@ func (s *session) idle(ctx context.Context) error {
 	}
 }
 
-// poll waits PollInterval, then NOOPs so the server reports new mail (and
-// the connection proves alive).
-func (s *session) poll(ctx context.Context) error {
-	t := time.NewTimer(s.w.cfg.PollInterval)
+// poll waits PollInterval (or retryIn, if not 0 and sooner), then NOOPs so
+// the server reports new mail (and the connection proves alive).
+func (s *session) poll(ctx context.Context, retryIn time.Duration) error {
+	wait := s.w.cfg.PollInterval
+	if retryIn > 0 {
+		wait = min(wait, retryIn)
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

@@ -3,12 +3,18 @@
 // hands every message to exactly the pipeline of `licensedesk mail ingest`.
 //
 // A message leaves the mailbox only after its Ingest returned an Outcome
-// (to Processed) or failed MaxAttempts times (to Failed); until then it
-// stays where it is, so a crash, a network drop or a server restart loses
-// nothing: the next session finds it again. The pipeline's de-duplication
-// key for a message without Message-ID is its Source — mailbox, UIDVALIDITY
-// and UID — so a message seen twice is recorded once, and a UID reused
-// after the server reset UIDVALIDITY is not mistaken for an old one.
+// (to Processed, marked \Seen) or failed MaxAttempts times (to Failed,
+// and the desk is told); until then it stays where it is, so a crash, a
+// network drop or a server restart loses nothing: the next session finds
+// it again. There is one way to fail (DESIGN "Errors"): a temporary fault
+// (fault.IsTemporary: the store or a server away) is retried with backoff
+// and not counted; any other failure, and a panic, counts one attempt in
+// the store, before the attempt begins, so that a message that kills the
+// process is recognised after the restart. A failing message never blocks
+// the ones behind it. The pipeline's de-duplication key for a message
+// without Message-ID is its Source — mailbox, UIDVALIDITY and UID — so a
+// message seen twice is recorded once, and a UID reused after the server
+// reset UIDVALIDITY is not mistaken for an old one.
 package watch
 
 import (
@@ -18,18 +24,22 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"runtime/debug"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	retry "github.com/licensedesk/licensedesk/internal/backoff"
+	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/mailintake"
 )
 
-// Ingester is the mail pipeline: *mailintake.Intake. An error is a fault
-// (Redis down) and the message must stay to be retried; an Outcome of any
-// status means the message is done.
+// Ingester is the mail pipeline: *mailintake.Intake. An Outcome of any
+// status means the message is done. An error is a failure of the attempt:
+// temporary (fault.IsTemporary: the store away) or not, as the pipeline
+// marks it.
 type Ingester interface {
 	Ingest(ctx context.Context, r io.Reader, src mailintake.Source, dryRun bool) (mailintake.Outcome, error)
 }
@@ -60,27 +70,22 @@ type Watcher struct {
 	cfg      Config
 	ep       endpoint
 	ing      Ingester
+	attempts Attempts
 	log      *slog.Logger
 	stats    Stats
 	onFailed func(ctx context.Context, src mailintake.Source, subject string, err error)
 
 	running atomic.Bool
-	// attempts counts Ingest failures per message across sessions; only
-	// Run's goroutine touches it, and every pass prunes messages that left
-	// the mailbox, so it stays as small as the mailbox.
-	attempts map[mailintake.Source]*attempt
-}
-
-type attempt struct {
-	n       int
-	err     error
-	subject string
+	// unforgotten holds the keys whose ForgetAttempt failed (the store was
+	// away): their attempt is taken back before the next one is counted.
+	// Only Run's goroutine touches it.
+	unforgotten map[string]bool
 }
 
 // New checks cfg and returns a watcher. onFailed is told about each message
 // moved to Failed (the desk hears of it in Slack when Slack is configured),
-// with the message's decoded Subject and the last Ingest error; it gets a
-// context of its own bounded by Timeout. log, stats and onFailed may be nil.
+// with the message's decoded Subject and the last error; it gets a context
+// of its own bounded by Timeout. log, stats and onFailed may be nil.
 func New(cfg Config, ing Ingester, log *slog.Logger, stats Stats, onFailed func(ctx context.Context, src mailintake.Source, subject string, err error)) (*Watcher, error) {
 	if ing == nil {
 		return nil, errors.New("watch: no Ingester")
@@ -105,9 +110,26 @@ func New(cfg Config, ing Ingester, log *slog.Logger, stats Stats, onFailed func(
 	if stats == nil {
 		stats = NopStats{}
 	}
-	return &Watcher{cfg: cfg, ep: ep, ing: ing, stats: stats, onFailed: onFailed,
-		log:      log.With("imap", ep.redacted, "mailbox", ep.mailbox),
-		attempts: make(map[mailintake.Source]*attempt)}, nil
+	attempts := cfg.Attempts
+	if attempts == nil {
+		attempts = &memAttempts{n: map[string]int{}}
+	}
+	return &Watcher{cfg: cfg, ep: ep, ing: ing, attempts: attempts, stats: stats, onFailed: onFailed,
+		log: log.With("imap", ep.redacted, "mailbox", ep.mailbox), unforgotten: map[string]bool{}}, nil
+}
+
+// healthySession is how long a session must last after its first pass for
+// the reconnection backoff to start again from its shortest wait: a server
+// that accepts the login and drops the connection at once is not hammered.
+const healthySession = 10 * time.Second
+
+// retryPolicy is the watcher's backoff (internal/backoff): from a second,
+// or MaxBackoff when that is shorter, doubling, capped at MaxBackoff, half
+// of each wait at most added at random so that watchers do not come back
+// in step. The cap is a few seconds: after a 38-second outage of the IMAP
+// server, a cap of a minute left mail waiting a minute once it was back.
+func (w *Watcher) retryPolicy() retry.Policy {
+	return retry.Policy{Base: min(time.Second, w.cfg.MaxBackoff), Max: w.cfg.MaxBackoff, Jitter: 0.5}
 }
 
 // Run watches the mailbox until ctx ends, reconnecting with capped
@@ -121,35 +143,28 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer w.running.Store(false)
 
 	w.log.Info("watching mailbox", "security", w.ep.security.String())
-	var bo backoff
+	reconnect := retry.Backoff{Policy: w.retryPolicy(), HealthyAfter: healthySession}
 	for {
-		progressed, err := w.session(ctx)
+		err := w.session(ctx, &reconnect)
 		if ctx.Err() != nil {
 			w.log.Info("stopped watching mailbox")
 			return nil
 		}
-		if progressed {
-			bo.reset()
-		}
-		delay := bo.next(w.cfg.MaxBackoff)
-		w.log.Warn("IMAP session ended; reconnecting", "err", err, "in", delay)
+		delay := reconnect.Failure()
+		w.log.Warn("IMAP session ended; reconnecting", "err", err, "in", delay, "failures", reconnect.Failures())
 		w.stats.Reconnect()
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !retry.Sleep(ctx, delay) {
 			w.log.Info("stopped watching mailbox")
 			return nil
-		case <-t.C:
 		}
 	}
 }
 
 // session runs one connection: connect, log in, select, then process and
-// wait for more, alternately. It returns nil only when ctx ended, and
-// reports whether a whole pass over the mailbox completed (which resets the
-// backoff).
-func (w *Watcher) session(ctx context.Context) (progressed bool, err error) {
+// wait for more, alternately. It returns nil only when ctx ended. Once its
+// first pass completed, the session counts as a success for reconnect
+// (healthy once it lasted healthySession).
+func (w *Watcher) session(ctx context.Context, reconnect *retry.Backoff) (err error) {
 	defer func() {
 		// Every goroutine recovers: a panic ends this session, the next
 		// one starts after the backoff.
@@ -160,7 +175,7 @@ func (w *Watcher) session(ctx context.Context) (progressed bool, err error) {
 	}()
 	s, err := w.connect(ctx)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer s.close()
 	// Commands are not bound to ctx; a server that hangs while the watcher
@@ -181,47 +196,65 @@ func (w *Watcher) session(ctx context.Context) (progressed bool, err error) {
 		}
 	})()
 	if err := s.setup(); err != nil {
-		return false, err
+		return err
 	}
 	w.log.Info("IMAP session started", "uidvalidity", s.uidValidity, "idle", s.canIdle, "move", s.canMove)
-	for {
-		if err := s.pass(ctx); err != nil {
-			return progressed, err
+	// again paces the passes that left work behind: a temporary fault, or
+	// messages that failed and wait for their next attempt.
+	again := retry.Backoff{Policy: w.retryPolicy()}
+	for first := true; ; first = false {
+		res, err := s.pass(ctx)
+		if err != nil {
+			return err
 		}
-		progressed = true
+		if first {
+			reconnect.Success()
+		}
 		if ctx.Err() != nil {
 			s.logout()
-			return true, nil
+			return nil
+		}
+		var retryIn time.Duration // 0: nothing to retry, wait for mail
+		if res.stopped || res.left > 0 {
+			retryIn = again.Failure()
+			w.log.Info("messages wait for another attempt", "stopped_by_fault", res.stopped, "left", res.left, "in", retryIn)
+		} else {
+			again.Success()
 		}
 		if s.canIdle {
-			err = s.idle(ctx) // may turn canIdle off
+			err = s.idle(ctx, retryIn) // may turn canIdle off
 		} else {
-			err = s.poll(ctx)
+			err = s.poll(ctx, retryIn)
 		}
 		if err != nil {
-			return true, err
+			return err
 		}
 		if ctx.Err() != nil {
 			s.logout()
-			return true, nil
+			return nil
 		}
 	}
 }
 
 // errPoison marks a message the pipeline could not process at all: its
-// Ingest panicked. Only such failures count towards MaxAttempts; an Ingest
-// error is an outage (Redis down) by the pipeline's contract, and the
-// message waits for it to end, however long.
+// Ingest panicked. It counts as a failed attempt, like any permanent
+// failure.
 var errPoison = errors.New("watch: the pipeline failed on this message")
 
-// ingest runs the pipeline on one message, turning a panic into an error
-// wrapping errPoison (which counts as a failed attempt). Its context outlives ctx by
-// ShutdownGrace, so a SIGTERM lets the message in hand finish.
+// errGaveUp is the cause given to the desk for a message whose earlier
+// attempts never ended (the process died in them).
+var errGaveUp = errors.New("watch: the message was attempted too many times without finishing")
+
+// ingest runs the pipeline on one message, turning a panic into a
+// permanent error wrapping errPoison. Its context outlives ctx by
+// ShutdownGrace, so a SIGTERM lets the message in hand finish; an Ingest
+// cut by the end of that grace failed for a temporary reason, not the
+// message's.
 func (w *Watcher) ingest(ctx context.Context, raw []byte, src mailintake.Source) (out mailintake.Outcome, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.log.Error("panic in Ingest", "uid", src.UID, "panic", r, "stack", string(debug.Stack()))
-			err = fmt.Errorf("%w: ingest panicked: %v", errPoison, r)
+			err = fault.Permanent(fmt.Errorf("%w: ingest panicked: %v", errPoison, r))
 		}
 	}()
 	ictx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
@@ -237,7 +270,55 @@ func (w *Watcher) ingest(ctx context.Context, raw []byte, src mailintake.Source)
 		}
 	})
 	defer stop()
-	return w.ing.Ingest(ictx, bytes.NewReader(raw), src, false)
+	out, err = w.ing.Ingest(ictx, bytes.NewReader(raw), src, false)
+	if err != nil && ictx.Err() != nil {
+		err = fault.Temporary(fmt.Errorf("watch: ingest cut short by the shutdown: %w", err))
+	}
+	return out, err
+}
+
+// AttemptKey names a message in the attempts store: its mailbox,
+// UIDVALIDITY and UID (DESIGN "Errors"), which no other message shares,
+// even after the server renumbered the mailbox.
+func AttemptKey(src mailintake.Source) string {
+	return "imap:" + src.Mailbox + "\x00" + strconv.FormatUint(uint64(src.UIDValidity), 10) + "\x00" +
+		strconv.FormatUint(uint64(src.UID), 10)
+}
+
+// storeContext bounds a call to the attempts store; it outlives ctx, so
+// that the message in hand is accounted for during a shutdown.
+func (w *Watcher) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), w.cfg.Timeout)
+}
+
+// startAttempt counts an attempt, after taking back one that an earlier
+// ForgetAttempt could not.
+func (w *Watcher) startAttempt(ctx context.Context, key string) (int, error) {
+	if w.unforgotten[key] {
+		if err := w.attempts.ForgetAttempt(ctx, key); err != nil {
+			return 0, err
+		}
+		delete(w.unforgotten, key)
+	}
+	return w.attempts.StartAttempt(ctx, key)
+}
+
+// forgetAttempt takes back the attempt of a temporary failure; when the
+// store refuses (it is often what failed), the next startAttempt does.
+func (w *Watcher) forgetAttempt(ctx context.Context, key string) {
+	if err := w.attempts.ForgetAttempt(ctx, key); err != nil {
+		w.unforgotten[key] = true
+		w.log.Warn("attempt not taken back yet; it will be before the next", "err", err)
+	}
+}
+
+// endAttempts forgets a message done with; a failure leaves a count that
+// expires in the store by itself.
+func (w *Watcher) endAttempts(ctx context.Context, key string) {
+	delete(w.unforgotten, key)
+	if err := w.attempts.EndAttempts(ctx, key); err != nil {
+		w.log.Warn("attempts of a finished message not forgotten; they expire by themselves", "err", err)
+	}
 }
 
 // notifyFailed tells onFailed, which must not take the watcher down.
@@ -258,20 +339,33 @@ func (w *Watcher) notifyFailed(ctx context.Context, src mailintake.Source, subje
 // logoutGrace is how long a stopping session may take to log out.
 const logoutGrace = 5 * time.Second
 
-// backoff is capped exponential backoff from 1s with jitter.
-type backoff struct{ n int }
+// memAttempts keeps attempt counts in memory: for a watcher without a
+// durable store (Config.Attempts nil), where a restart loses everything
+// anyway.
+type memAttempts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
 
-func (b *backoff) reset() { b.n = 0 }
+func (m *memAttempts) StartAttempt(_ context.Context, key string) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.n[key]++
+	return m.n[key], nil
+}
 
-func (b *backoff) next(limit time.Duration) time.Duration {
-	d := limit
-	if b.n < 30 {
-		if e := time.Second << b.n; e < limit {
-			d = e
-		}
+func (m *memAttempts) ForgetAttempt(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.n[key] > 0 {
+		m.n[key]--
 	}
-	b.n++
-	// Half fixed, half random: watchers that lost the same server spread
-	// out, and none retries at once.
-	return d/2 + rand.N(d/2+1)
+	return nil
+}
+
+func (m *memAttempts) EndAttempts(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.n, key)
+	return nil
 }
