@@ -18,11 +18,14 @@ import (
 	"github.com/licensedesk/licensedesk/internal/mailurl"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/mailintake"
+	"github.com/licensedesk/licensedesk/mailintake/reply"
 	"github.com/licensedesk/licensedesk/mailintake/sender"
 )
 
 const mailUsage = `Usage:
-  licensedesk mail ingest [--dry-run] [--json] FILE|-   run one RFC 5322 message through the mail pipeline
+  licensedesk mail ingest [--dry-run] [--json] [--raw] FILE|-
+      run one RFC 5322 message through the mail pipeline and print the outcome and the reply:
+      its header lines, then its text; --raw prints the reply as the RFC 5322 message sent
 
 Exit status: 0 applied, pending, duplicate, dry run, ignored or answered; 1 refused or
 needs clarification; 2 usage or configuration error (nothing changed); 75 the store cannot
@@ -44,6 +47,8 @@ type mailOutput struct {
 	Ops        []ledger.OpResult `json:"ops"`
 	Errors     []ledger.Error    `json:"errors"`
 	Reply      string            `json:"reply"`
+	// ReplyText is the reply's text part, decoded (SPEC §6).
+	ReplyText  string            `json:"reply_text"`
 	Understood []ledger.Op       `json:"understood,omitempty"`
 	Reason     string            `json:"reason,omitempty"`
 	// Sent: the SMTP server accepted the reply. Queued: it waits in the
@@ -61,6 +66,7 @@ func (e *env) mail(ctx context.Context, args []string) int {
 	fs.SetOutput(e.stderr)
 	dry := fs.Bool("dry-run", false, "check and compose the reply, change nothing")
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")
+	raw := fs.Bool("raw", false, "print the reply as RFC 5322, as it is sent")
 	cfgPath := fs.String("config", "", "configuration file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitUsage
@@ -124,6 +130,9 @@ func (e *env) mail(ctx context.Context, args []string) int {
 		res := out.Result
 		o := mailOutput{RequestID: out.RequestID, Status: out.Status, Tenant: out.Tenant, Ops: res.Ops, Errors: res.Errors,
 			Reply: reply, Understood: res.Understood, Reason: out.Reason, Sent: sent, Queued: queued}
+		if out.Reply != nil {
+			o.ReplyText = out.Reply.Text
+		}
 		if o.Ops == nil {
 			o.Ops = []ledger.OpResult{}
 		}
@@ -155,8 +164,12 @@ func (e *env) mail(ctx context.Context, args []string) int {
 		case queued:
 			fmt.Fprintln(e.stdout, "(reply queued: serve will send it)")
 		}
-		if reply != "" {
+		switch {
+		case reply == "":
+		case *raw:
 			fmt.Fprintf(e.stdout, "\n%s", reply)
+		default:
+			fmt.Fprintf(e.stdout, "\n%s", readable(out.Reply))
 		}
 	}
 	switch out.Status {
@@ -201,6 +214,21 @@ func (e *env) failMail(err error) int {
 		return exitTempFail
 	}
 	return e.fail(err)
+}
+
+// readable is a reply as a person reads it: its header lines, then its
+// text part, decoded (the RFC 5322 form quotes every accent: --raw).
+func readable(r *reply.Reply) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: %s\nTo: %s\nSubject: %s\n", r.From, r.To, r.Subject)
+	if r.InReplyTo != "" {
+		fmt.Fprintf(&b, "In-Reply-To: <%s>\n", r.InReplyTo)
+	}
+	fmt.Fprintf(&b, "Message-ID: <%s>\n\n%s", r.MessageID, r.Text)
+	if !strings.HasSuffix(r.Text, "\n") {
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 // deliver sends what the outbox of tenant holds, the reply whose

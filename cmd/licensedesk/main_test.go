@@ -269,6 +269,39 @@ func TestMailIngest(t *testing.T) {
 	}
 }
 
+// SPEC §6 (issue 13): mail ingest prints the reply readably, its header
+// lines then its decoded text; --raw prints the RFC 5322 message; the JSON
+// keeps the message in reply and adds the decoded text as reply_text.
+func TestMailIngestPrintsTheReplyReadably(t *testing.T) {
+	env := append(seededStore(t), "LICENSEDESK_FROM=licences@desk.example")
+	msg := func(id string) string {
+		return "From: IT Contoso <it@contoso.com>\r\nTo: licences@desk.example\r\nSubject: Licences\r\n" +
+			"Message-ID: <" + id + "@contoso.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+			"Bonjour,\r\n\r\nMerci d'ajouter 1 licence Business Premium.\r\n\r\nCordialement,\r\nMarie\r\n"
+	}
+	r := runBinary(t, env, msg("read-1"), "mail", "ingest", "--dry-run", "-")
+	for _, want := range []string{"Subject: Re: Licences [LD-", "In-Reply-To: <read-1@contoso.com>", "serait fait", "Bonjour,"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("readable reply lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "=C3=A9") || strings.Contains(r.stdout, "Content-Transfer-Encoding") {
+		t.Errorf("the readable reply is quoted-printable:\n%s", r.stdout)
+	}
+	raw := runBinary(t, env, msg("read-2"), "mail", "ingest", "--dry-run", "--raw", "-")
+	if !strings.Contains(raw.stdout, "Content-Transfer-Encoding: quoted-printable") || !strings.Contains(raw.stdout, "Auto-Submitted: auto-replied") {
+		t.Errorf("--raw is not the RFC 5322 message:\n%s", raw.stdout)
+	}
+	js := runBinary(t, env, msg("read-3"), "mail", "ingest", "--dry-run", "--json", "-")
+	var o struct {
+		Reply     string `json:"reply"`
+		ReplyText string `json:"reply_text"`
+	}
+	if err := json.Unmarshal([]byte(js.stdout), &o); err != nil || !strings.Contains(o.Reply, "Auto-Submitted") || !strings.Contains(o.ReplyText, "serait fait") {
+		t.Errorf("JSON reply %q, reply_text %q (%v)", o.Reply, o.ReplyText, err)
+	}
+}
+
 func TestBenchMailJSON(t *testing.T) {
 	r := runBinary(t, nil, "", "bench", "mail", "--duration", "200ms", "--json")
 	var rep map[string]float64

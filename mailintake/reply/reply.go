@@ -25,6 +25,7 @@ type Reply struct {
 	From, To  string
 	Subject   string
 	MessageID string // without <>
+	InReplyTo string // the Message-ID answered, without <>; "" when none
 	Text      string
 	HTML      string
 	// Raw is the whole RFC 5322 message.
@@ -71,7 +72,7 @@ func (c *Composer) Compose(e ledger.OutboxEntry) (*Reply, error) {
 		idPart = "ld-unknown"
 	}
 	r := &Reply{From: from, To: e.Origin.From, Subject: replySubject(e.Origin.Subject, e.RequestID),
-		MessageID: fmt.Sprintf("%s.%s.%s@%s", idPart, e.Kind, hex.EncodeToString(sum[:6]), domain), Text: text, HTML: html}
+		MessageID: fmt.Sprintf("%s.%s.%s@%s", idPart, e.Kind, hex.EncodeToString(sum[:6]), domain), InReplyTo: e.Origin.MessageID, Text: text, HTML: html}
 
 	var h mail.Header
 	h.SetDate(e.At)
