@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"path"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -72,8 +71,8 @@ func (e *env) demo(ctx context.Context, args []string) int {
 		return e.fail(err)
 	}
 	defer imapStop()
-	sink := &replySink{out: out}
-	smtpAddr, smtpStop, err := demoSMTP(sink)
+	dl := newDemoLog(out)
+	smtpAddr, smtpStop, err := demoSMTP(&replySink{log: dl})
 	if err != nil {
 		return e.fail(err)
 	}
@@ -87,7 +86,7 @@ func (e *env) demo(ctx context.Context, args []string) int {
 		return e.fail(err)
 	}
 	// Show each message's outcome as the watcher hands it to the pipeline.
-	svc.watcher, err = newDemoWatcher(imapURL, svc.intake, quiet, out)
+	svc.watcher, err = newDemoWatcher(imapURL, svc.intake, l, quiet, dl)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -98,9 +97,13 @@ func (e *env) demo(ctx context.Context, args []string) int {
 		rep, _ := desk.Run(ctx, "show "+t, bot.Caller{Operator: true}, bot.Options{})
 		fmt.Fprintln(out, rep.Text)
 	}
-	// The sample mails arrive now.
+	// The sample mails arrive now, in the order of their file names.
+	var order []string
 	for _, m := range mails {
 		raw, _ := demoFiles.ReadFile(path.Join("demodata/mails", m.Name()))
+		if msg, err := decode.Parse(bytes.NewReader(raw), decode.DefaultLimits()); err == nil {
+			order = append(order, msg.MessageID)
+		}
 		if err := demoAppend(imapAddr, raw); err != nil {
 			return e.fail(err)
 		}
@@ -118,20 +121,26 @@ func (e *env) demo(ctx context.Context, args []string) int {
 	}()
 	defer httpSrv.Close()
 
-	// Five replies are due: the out-of-office mail gets none.
+	// Every mail gets its outcome; five replies are due (the
+	// out-of-office mail gets none).
 	wantReplies := len(mails) - 1
 	deadline := time.After(60 * time.Second)
-	for sink.count() < wantReplies {
+	for {
+		outcomes, replies := dl.counts()
+		if outcomes >= len(mails) && replies >= wantReplies {
+			break
+		}
 		select {
 		case <-ctx.Done():
 			return exitOK
 		case <-deadline:
-			fmt.Fprintf(out, "(only %d of %d replies after 60 s)\n", sink.count(), wantReplies)
+			dl.flush(order)
+			fmt.Fprintf(out, "(only %d outcomes and %d of %d replies after 60 s)\n", outcomes, replies, wantReplies)
 			return exitInternal
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	time.Sleep(200 * time.Millisecond) // let the last lines print in order
+	dl.flush(order)
 	fmt.Fprintln(out, "─── The desk after ───")
 	for _, t := range []string{"contoso", "fabrikam"} {
 		rep, _ := desk.Run(ctx, "show "+t, bot.Caller{Operator: true}, bot.Options{})
@@ -198,18 +207,63 @@ func demoIMAP() (string, func(), error) {
 	return ln.Addr().String(), func() { srv.Close() }, nil
 }
 
-// replySink is the demo's SMTP server: it prints every reply it accepts.
-type replySink struct {
-	mu  sync.Mutex
-	out io.Writer
-	n   int
+// demoLog prints what the demo's mails became: each mail's outcome, then
+// the reply it got, in the order the mails arrived. The watcher and the
+// SMTP sender work concurrently, so the sample mails' lines are held until
+// all are in; mails appended later are printed as they come.
+type demoLog struct {
+	mu       sync.Mutex
+	out      io.Writer
+	live     bool
+	outcomes map[string]string // by the mail's Message-ID
+	replies  map[string]string // by the In-Reply-To of the reply
 }
 
-func (r *replySink) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.n
+func newDemoLog(out io.Writer) *demoLog {
+	return &demoLog{out: out, outcomes: map[string]string{}, replies: map[string]string{}}
 }
+
+func (d *demoLog) outcome(msgID, text string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.live {
+		fmt.Fprint(d.out, text)
+		return
+	}
+	d.outcomes[msgID] = text
+}
+
+func (d *demoLog) reply(inReplyTo, text string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.live {
+		fmt.Fprint(d.out, text)
+		return
+	}
+	d.replies[inReplyTo] = text
+}
+
+// counts says how many outcomes and replies were recorded.
+func (d *demoLog) counts() (int, int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.outcomes), len(d.replies)
+}
+
+// flush prints the held lines, mail by mail in the order given, and
+// prints whatever comes next as it comes.
+func (d *demoLog) flush(order []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, id := range order {
+		fmt.Fprint(d.out, d.outcomes[id], d.replies[id])
+	}
+	d.live = true
+}
+
+// replySink is the demo's SMTP server: it hands every reply it accepts to
+// the demo's log.
+type replySink struct{ log *demoLog }
 
 func (r *replySink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: r}, nil }
 
@@ -232,15 +286,14 @@ func (s *sinkSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	s.sink.mu.Lock()
-	defer s.sink.mu.Unlock()
-	s.sink.n++
-	fmt.Fprintf(s.sink.out, "    ✉ reply to %s\n      Subject: %s\n      In-Reply-To: <%s>  Auto-Submitted: %s  Content-Language: %s\n",
+	var b strings.Builder
+	fmt.Fprintf(&b, "    ✉ reply to %s\n      Subject: %s\n      In-Reply-To: <%s>  Auto-Submitted: %s  Content-Language: %s\n",
 		strings.Join(s.to, ", "), msg.Subject, strings.Join(msg.InReplyTo, " "), msg.Header.Get("Auto-Submitted"), msg.Header.Get("Content-Language"))
 	for _, line := range strings.Split(strings.TrimSpace(msg.Text), "\n") {
-		fmt.Fprintf(s.sink.out, "      │ %s\n", line)
+		fmt.Fprintf(&b, "      │ %s\n", line)
 	}
-	fmt.Fprintln(s.sink.out)
+	b.WriteString("\n")
+	s.sink.log.reply(strings.Join(msg.InReplyTo, " "), b.String())
 	return nil
 }
 func (s *sinkSession) Reset()        { s.to = nil }
@@ -258,11 +311,10 @@ func demoSMTP(sink *replySink) (string, func(), error) {
 	return ln.Addr().String(), func() { srv.Close() }, nil
 }
 
-// demoIngester prints each message's outcome as the pipeline decides it.
+// demoIngester hands each message's outcome to the demo's log.
 type demoIngester struct {
 	in  *mailintake.Intake
-	out io.Writer
-	mu  sync.Mutex
+	log *demoLog
 }
 
 func (d *demoIngester) Ingest(ctx context.Context, r io.Reader, src mailintake.Source, dry bool) (mailintake.Outcome, error) {
@@ -274,48 +326,43 @@ func (d *demoIngester) Ingest(ctx context.Context, r io.Reader, src mailintake.S
 	if err != nil {
 		return o, err
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	subject, from := "", ""
+	subject, from, id := "", "", ""
 	if m, perr := decode.Parse(bytes.NewReader(raw), decode.DefaultLimits()); perr == nil {
-		subject = m.Subject
+		subject, id = m.Subject, m.MessageID
 		if m.From != nil {
 			from = m.From.Email
 		}
 	}
-	fmt.Fprintf(d.out, "▶ mail from %s: “%s”\n  → %s", from, subject, o.Status)
+	var b strings.Builder
+	fmt.Fprintf(&b, "▶ mail from %s: “%s”\n  → %s", from, subject, o.Status)
 	if o.RequestID != "" {
-		fmt.Fprintf(d.out, " · %s", o.RequestID)
+		fmt.Fprintf(&b, " · %s", o.RequestID)
 	}
 	if o.Reason != "" {
-		fmt.Fprintf(d.out, " · %s", o.Reason)
+		fmt.Fprintf(&b, " · %s", o.Reason)
 	}
-	fmt.Fprintln(d.out)
-	var lines []string
+	b.WriteString("\n")
 	for _, op := range o.Result.Ops {
-		l := fmt.Sprintf("  %s", op.Op)
+		fmt.Fprintf(&b, "  %s", op.Op)
 		if op.Quantity > 0 {
-			l += fmt.Sprintf(" %d", op.Quantity)
+			fmt.Fprintf(&b, " %d", op.Quantity)
 		}
-		l += " " + op.SKU
+		fmt.Fprintf(&b, " %s", op.SKU)
 		if op.Before != nil && op.After != nil {
-			l += fmt.Sprintf(": total %d → %d, assigned %d → %d", op.Before.Total, op.After.Total, op.Before.Assigned, op.After.Assigned)
+			fmt.Fprintf(&b, ": total %d → %d, assigned %d → %d", op.Before.Total, op.After.Total, op.Before.Assigned, op.After.Assigned)
 		}
-		lines = append(lines, l+" ("+op.Outcome+")")
+		fmt.Fprintf(&b, " (%s)\n", op.Outcome)
 	}
 	for _, er := range o.Result.Errors {
-		lines = append(lines, fmt.Sprintf("  %s: %s", er.Code, er.Message))
+		fmt.Fprintf(&b, "  %s: %s\n", er.Code, er.Message)
 	}
-	sort.Strings(lines)
-	for _, l := range lines {
-		fmt.Fprintln(d.out, l)
-	}
-	fmt.Fprintln(d.out)
+	b.WriteString("\n")
+	d.log.outcome(id, b.String())
 	return o, nil
 }
 
-func newDemoWatcher(url string, in *mailintake.Intake, log *slog.Logger, out io.Writer) (*watch.Watcher, error) {
-	return watch.New(watch.Config{URL: url}, &demoIngester{in: in, out: out}, log, watch.NopStats{}, nil)
+func newDemoWatcher(url string, in *mailintake.Intake, l *ledger.Ledger, log *slog.Logger, dl *demoLog) (*watch.Watcher, error) {
+	return watch.New(watch.Config{URL: url, Attempts: l}, &demoIngester{in: in, log: dl}, log, watch.NopStats{}, nil)
 }
 
 // demoAppend puts a sample mail in the demo mailbox, as a customer's
