@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -198,6 +199,13 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	}
 	var l *ledger.Ledger
 	if cfg.RedisURL == "" {
+		if inContainer(e.getenv) && !cfg.AllowEmbeddedStore {
+			// A container's restart loses an embedded store, and with it
+			// every licence change: refuse, loudly, rather than lose data.
+			return e.fail(&configError{errors.New("LICENSEDESK_REDIS_URL is not set, and this is a container: " +
+				"a restart would lose every licence change kept in the embedded store. Set LICENSEDESK_REDIS_URL " +
+				"(see examples/compose.yaml), or LICENSEDESK_ALLOW_EMBEDDED_STORE=true to try it anyway")})
+		}
 		l, err = openEmbedded(ctx, e.log, e.stderr)
 	} else {
 		l, err = ledger.Open(ctx, cfg.RedisURL, ledger.SystemClock{}, e.log)
@@ -218,12 +226,17 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	}
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: svc.handler, ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, MaxHeaderBytes: 64 << 10}
+	// Bind first: "serving on" is said only once it is true.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return e.fail(&configError{fmt.Errorf("http_addr %s: %w", cfg.HTTPAddr, err)})
+	}
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	wg := svc.run(runCtx)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 	e.log.Info("serving", "addr", cfg.HTTPAddr, "slack", svc.bot != nil, "imap", svc.watcher != nil, "smtp", svc.sender != nil, "config", cfg.String())
-	fmt.Fprintf(e.stderr, "licensedesk is serving on %s (GET /healthz, GET /metrics). Stop with Ctrl-C.\n", cfg.HTTPAddr)
+	fmt.Fprintf(e.stderr, "licensedesk is serving on %s (GET /healthz, GET /metrics). Stop with Ctrl-C.\n", ln.Addr())
 	if a := l.EmbeddedAddr(); a != "" {
 		fmt.Fprintf(e.stderr, "Try it from another shell: LICENSEDESK_REDIS_URL=redis://%s licensedesk exec help\n", a)
 	}
@@ -245,4 +258,19 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	stopRun()
 	wg.Wait()
 	return code
+}
+
+// inContainer reports whether serve runs in a container: the image says so
+// (LICENSEDESK_IN_CONTAINER, set by the Dockerfile), or the runtime left
+// its mark.
+func inContainer(getenv func(string) string) bool {
+	if v, err := strconv.ParseBool(getenv("LICENSEDESK_IN_CONTAINER")); err == nil {
+		return v
+	}
+	for _, p := range []string{"/.dockerenv", "/run/.containerenv"} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }
