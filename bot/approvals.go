@@ -7,9 +7,11 @@ package bot
 // decision in the audit log and the customer's reply in the outbox, in one
 // step), then the message is updated to show who decided and the outcome.
 //
-// Which requests were posted lives in Redis, in ld:{g}:approval-posts
-// (request id → postRecord), so that replicas never post a request twice
-// and a restart does not repost: a poster claims a request before posting.
+// Which requests were posted lives in the ledger's registry of posts (kind
+// "approval", request id → ledger.Post), so that replicas never post a
+// request twice and a restart does not repost: a poster claims a request
+// before posting. A request that continues an email conversation (SPEC
+// §4.6) is posted with the earlier messages.
 
 import (
 	"context"
@@ -22,6 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licensedesk/licensedesk/internal/backoff"
+	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/slack-go/slack"
 )
@@ -295,11 +299,11 @@ func (s *Server) clickReject(cb slack.InteractionCallback, id string) {
 		roles, err := s.desk.Ledger.AdminRoles(ctx, cb.User.ID)
 		if err != nil {
 			s.log.Error("roles not read", "err", err)
-			s.resp.send(ctx, t, fault())
+			s.resp.send(ctx, t, faultReply())
 			return
 		}
 		if len(roles) == 0 {
-			s.resp.send(ctx, t, s.view.reply(s.desk.refusal(ledger.NotAuthorized, "you have no role at the desk; ask a global admin to grant you one")))
+			s.resp.send(ctx, t, s.view.reply(s.desk.refusal(nil, ledger.NotAuthorized, "you have no role at the desk; ask a global admin to grant you one")))
 			return
 		}
 		fallbackNote := notice("Could not open the form: reject with " + code("/licenses reject "+id+" reason") + " instead.")
@@ -364,22 +368,24 @@ func (s *Server) decide(ctx context.Context, id, user string, approve bool, reas
 	defer s.answerPanic(ctx, t)
 	var res ledger.Result
 	var err error
-	// Decide is idempotent ("decide:" + id), so a fault is safe to retry.
+	// Decide is idempotent ("decide:" + id), so a temporary fault is safe
+	// to retry.
+	retry := backoff.Backoff{Policy: storeRetry}
 	for attempt := 0; attempt < 3; attempt++ {
 		var roles []ledger.Role
 		if roles, err = s.desk.Ledger.AdminRoles(ctx, user); err == nil {
 			res, err = s.desk.Ledger.Decide(ctx, id, ledger.Requester{ID: user, Roles: roles}, approve, reason)
 		}
-		if err == nil || ctx.Err() != nil {
+		if err == nil || ctx.Err() != nil || !fault.IsTemporary(err) {
 			break
 		}
-		if sleepCtx(ctx, backoffFor(attempt)) != nil {
+		if !s.resp.sleep(ctx, retry.Failure()) {
 			break
 		}
 	}
 	if err != nil {
 		s.log.Error("decision failed", "request", id, "err", err)
-		s.resp.send(ctx, t, fault())
+		s.resp.send(ctx, t, faultReply())
 		return
 	}
 	verb := "reject"
@@ -422,10 +428,62 @@ func (v view) approvalRequest(p ledger.PendingRequest) message {
 	blocks := []slack.Block{
 		header("Customer request waiting for approval"),
 		section(v.pendingSummary(p)),
+	}
+	if p.Request.Continues != "" || len(p.Request.Thread) > 0 {
+		blocks = append(blocks, section(conversation(p.Request)))
+	}
+	blocks = append(blocks,
 		slack.NewActionBlock(blockApproval, approve, reject),
 		contextText("Approving needs the role the change needs (billing or global for seats). The customer gets a reply either way."),
-	}
+	)
 	return message{Text: fmt.Sprintf("Customer request %s for %s waits for approval", id, esc(p.Request.Tenant)), Blocks: blocks}
+}
+
+const (
+	// turnsShown is how many earlier messages of a conversation an
+	// approval post shows: the latest, which say how the request came
+	// about. With turnText, they stay well within a section's 3,000
+	// characters.
+	turnsShown = 6
+	// turnText is how much of an earlier message's text is shown.
+	turnText = 300
+)
+
+// conversation shows the email conversation a pending request continues
+// (SPEC §4.6): the request it continues, and the earlier messages, oldest
+// first (who wrote, when, what became of it, and the text clipped), so
+// that the admin who decides sees how the request came about.
+func conversation(r ledger.Request) string {
+	var b strings.Builder
+	b.WriteString("*Earlier in this conversation*")
+	if r.Continues != "" {
+		b.WriteString(" · continues " + code(r.Continues))
+	}
+	turns := r.Thread
+	if n := len(turns) - turnsShown; n > 0 {
+		fmt.Fprintf(&b, "\n… %d earlier message%s not shown", n, plural(n))
+		turns = turns[n:]
+	}
+	for _, t := range turns {
+		from := "someone"
+		if t.From != "" {
+			from = who(t.From)
+		}
+		b.WriteString("\n> *" + from + "*")
+		if !t.At.IsZero() {
+			b.WriteString(" · " + dateTime(t.At))
+		}
+		if t.Status != "" {
+			b.WriteString(" · " + esc(strings.ReplaceAll(string(t.Status), "_", " ")))
+		}
+		if t.RequestID != "" {
+			b.WriteString(" · " + code(t.RequestID))
+		}
+		if text := strings.Join(strings.Fields(t.Text), " "); text != "" {
+			b.WriteString("\n> “" + esc(clip(text, turnText)) + "”")
+		}
+	}
+	return b.String()
 }
 
 // approvalDecided replaces the buttons with the decision and its outcome.

@@ -277,3 +277,29 @@ func TestDecisionsMadeElsewhereUpdateTheMessage(t *testing.T) {
 		t.Errorf("the updated message:\n%s", got)
 	}
 }
+
+// TestTheApprovalPostShowsTheConversationItContinues (SPEC §4.6): an
+// emailed request that answers a clarification is posted with the earlier
+// messages and the request it continues.
+func TestTheApprovalPostShowsTheConversationItContinues(t *testing.T) {
+	h := newHarness(t)
+	first := "LD-01JYYYYYYYYYYYYYYYYYYYYYYY"
+	res, err := h.desk.Ledger.Submit(context.Background(), ledger.Request{Tenant: "contoso", Requester: ledger.Requester{ID: "it@contoso.com"},
+		Origin:    ledger.Origin{Channel: ledger.ChannelEmail, From: "it@contoso.com", Subject: "Re: Licences [" + first + "]"},
+		Ops:       []ledger.Op{{Kind: ledger.OpAdd, SKU: "SPB", Quantity: 20}},
+		Continues: first,
+		Thread: []ledger.Turn{{RequestID: first, From: "it@contoso.com", Text: "Could you add some <b>licences</b>?\n\nThanks",
+			Status: ledger.StatusNeedsClarification, At: time.Date(2026, 11, 19, 9, 30, 0, 0, time.UTC)}}})
+	if err != nil || res.Status != ledger.StatusPendingApproval {
+		t.Fatalf("emailed request: %+v %v", res, err)
+	}
+	_, _, post := postedApproval(t, h, res.RequestID)
+	got := blocksText(json.RawMessage(post.Form.Get("blocks")))
+	for _, w := range []string{"*Earlier in this conversation* · continues `" + first + "`",
+		"> *it@contoso.com* · 2026-11-19 09:30 UTC · needs clarification · `" + first + "`",
+		"> “Could you add some &lt;b&gt;licences&lt;/b&gt;? Thanks”"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("the approval post lacks %q:\n%s", w, got)
+		}
+	}
+}

@@ -30,6 +30,9 @@ const (
 	maxListed = 10
 	// maxUserLines is how many per-user outcomes an operation lists.
 	maxUserLines = 15
+	// maxMoved is how many users a switch names as moved before it
+	// counts the rest (R-SWITCH).
+	maxMoved = 20
 )
 
 // Response types of a reply (SPEC §5.4: reads and errors are ephemeral,
@@ -126,13 +129,17 @@ func (b *blockList) done(what string) []slack.Block {
 }
 
 // listed names up to maxListed items and summarises the rest.
-func listed(items []string, total int) string {
+func listed(items []string, total int) string { return listedN(items, total, maxListed) }
+
+// listedN names up to n of items, escaped, and counts the rest of total
+// (at least len(items)): "a, b … and 812 more".
+func listedN(items []string, total, n int) string {
 	if total < len(items) {
 		total = len(items)
 	}
 	shown := items
-	if len(shown) > maxListed {
-		shown = shown[:maxListed]
+	if len(shown) > n {
+		shown = shown[:n]
 	}
 	parts := make([]string, len(shown))
 	for i, s := range shown {
@@ -150,14 +157,15 @@ func fallback(s string) string {
 	return esc(clip(strings.TrimSpace(s), maxFallbackText))
 }
 
-func money(v float64, currency string) string {
-	if currency == "" {
-		currency = "EUR"
-	}
-	return fmt.Sprintf("%.2f %s", v, esc(currency))
-}
+// money is the templates' one money format, escaped: the currency comes
+// from the catalog, which configuration can extend.
+func money(v float64, currency string) string { return esc(templates.Money(v, currency)) }
 
 func date(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// dateTime is a moment to the minute, such as the end of a 7-day return
+// window (R-REMOVE), in UTC as every reply of the desk says it.
+func dateTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" }
 
 // view renders replies as Block Kit messages.
 type view struct {
@@ -184,7 +192,7 @@ func (v view) reply(rep Reply) message {
 			m.ResponseType = inChannel
 		}
 	case len(rep.Errors) > 0:
-		m.Blocks = withSuggestion(v.refusal(rep.Errors), rep.Text)
+		m.Blocks = withSuggestion(v.refusal(rep.Errors, rep.Command), rep.Text)
 	default:
 		switch d := rep.Data.(type) {
 		case ledger.TenantView:
@@ -194,6 +202,8 @@ func (v view) reply(rep Reply) message {
 			m.Blocks = v.conflicts(d)
 		case []ledger.PendingRequest:
 			m.Blocks = v.pending(d)
+		case ledger.Report:
+			m.Blocks = v.report(d, "Licence report", "")
 		default:
 			m.Blocks = preformatted(rep.Text)
 		}
@@ -215,9 +225,9 @@ func withSuggestion(blocks []slack.Block, text string) []slack.Block {
 	return blocks
 }
 
-// fault is the reply when the desk itself failed (the store did not
+// faultReply is the reply when the desk itself failed (the store did not
 // answer): never the internal error text (DESIGN "Errors").
-func fault() message {
+func faultReply() message {
 	const text = "✗ Something went wrong on the desk's side (the store did not answer). Nothing was changed that you were not told about; try again in a moment."
 	return message{ResponseType: ephemeral, Text: text, Blocks: []slack.Block{section(text)}}
 }
@@ -282,12 +292,14 @@ func (v view) usage(ue *UsageError) []slack.Block {
 	return blocks
 }
 
-// refusal shows each code, what it means and the next step.
-func (v view) refusal(errs []ledger.Error) []slack.Block {
+// refusal shows each code, what it means and the next step: for a
+// refused read, that the reader may not view it; for a change, that they
+// may not make it (explain, as the plain text says it).
+func (v view) refusal(errs []ledger.Error, cmd *Command) []slack.Block {
 	var bl blockList
 	for _, e := range errs {
 		bl.add(section("✗ *"+esc(string(e.Code))+"*: "+esc(clip(e.Message, 1500))),
-			contextText(esc(v.r.Explain("en", e.Code))))
+			contextText(esc(explain(v.r, cmd, e.Code))))
 	}
 	return bl.done("refusals")
 }
@@ -456,9 +468,12 @@ func (v view) opTitle(op ledger.OpResult) string {
 	if op.Quantity != 0 {
 		s += fmt.Sprintf(" %d", op.Quantity)
 	}
-	if op.SKU != "" {
+	switch {
+	case op.Op == ledger.OpSwitch && op.To != "":
+		s += " " + esc(op.SKU) + " → " + esc(op.To) + "* (" + esc(v.productName(op.SKU)) + " → " + esc(v.productName(op.To)) + ")"
+	case op.SKU != "":
 		s += " " + esc(op.SKU) + "* (" + esc(v.productName(op.SKU)) + ")"
-	} else {
+	default:
 		s += "*"
 	}
 	if op.Subscription != "" {
@@ -488,8 +503,9 @@ func (v view) resultInto(bl *blockList, res ledger.Result) {
 		head += "\n" + decisionLine(*d)
 	}
 	bl.add(section(head))
+	dry := res.Status == ledger.StatusDryRun
 	for _, op := range res.Ops {
-		bl.add(v.opBlocks(op)...)
+		bl.add(v.opBlocks(op, dry)...)
 	}
 	for _, e := range templates.RequestErrors(res) {
 		bl.add(section("✗ *"+esc(string(e.Code))+"*: "+esc(clip(e.Message, 1500))),
@@ -511,9 +527,16 @@ func decisionLine(d ledger.Decision) string {
 	return s
 }
 
-func (v view) opBlocks(op ledger.OpResult) []slack.Block {
+// opBlocks shows one operation. In a dry run (R-DRYRUN) nothing happened,
+// and nothing is labelled as if it had: "would be applied"; the same for
+// an operation that waits for approval or did not run.
+func (v view) opBlocks(op ledger.OpResult, dry bool) []slack.Block {
+	would := dry || op.Outcome == ledger.OutcomePending || op.Outcome == ledger.OutcomeNotRun
+	if op.Op == ledger.OpSwitch {
+		return v.switchBlocks(op, dry, would)
+	}
 	var b strings.Builder
-	outcome := esc(templates.OutcomeLabel(op.Outcome)) // an unknown outcome is shown as given: escaped
+	outcome := esc(templates.CommandOutcome(op.Outcome, dry)) // an unknown outcome is shown as given: escaped
 	b.WriteString(v.opTitle(op) + " — " + outcome)
 	if op.Before != nil && op.After != nil {
 		fmt.Fprintf(&b, "\nTotal %d → *%d* · Assigned %d → %d · Available %d → %d",
@@ -527,6 +550,8 @@ func (v view) opBlocks(op ledger.OpResult) []slack.Block {
 	}
 	if !op.ScheduledFor.IsZero() {
 		switch {
+		case op.Outcome == ledger.OutcomeScheduled && would:
+			b.WriteString("\nWould be scheduled for the renewal on " + date(op.ScheduledFor))
 		case op.Outcome == ledger.OutcomeScheduled:
 			b.WriteString("\nScheduled for the renewal on " + date(op.ScheduledFor))
 		case op.Op == ledger.OpRenew:
@@ -546,16 +571,117 @@ func (v view) opBlocks(op ledger.OpResult) []slack.Block {
 		}
 		b.WriteString("\nSeats became final on: " + listed(ds, 0))
 	}
-	b.WriteString(userLines(op.UserResults))
-	blocks := []slack.Block{section(b.String())}
+	b.WriteString(userLines(op.UserResults, would))
+	return v.withCode(section(b.String()), op)
+}
+
+// withCode adds to an operation's section the explanation of its refusal.
+func (v view) withCode(s slack.Block, op ledger.OpResult) []slack.Block {
+	blocks := []slack.Block{s}
 	if op.Outcome == ledger.OutcomeRefused && op.Code != "" {
 		blocks = append(blocks, contextText("✗ *"+esc(string(op.Code))+"*: "+esc(clip(op.Detail, 800))+"\n"+esc(v.r.Explain("en", op.Code))))
 	}
 	return blocks
 }
 
+// switchBlocks shows a switch (R-SWITCH): both products before → after,
+// the users moved (named up to maxMoved) and those who did not move with
+// why, the seats bought on TO and what became of FROM's freed seats, the
+// new monthly cost of both products and the net prorated amount (R-COST).
+func (v view) switchBlocks(op ledger.OpResult, dry, would bool) []slack.Block {
+	var b strings.Builder
+	b.WriteString(v.opTitle(op) + " — " + esc(templates.CommandOutcome(op.Outcome, dry)))
+	figures := func(sku string, before, after *ledger.Figures) {
+		if before != nil && after != nil {
+			fmt.Fprintf(&b, "\n%s: Total %d → *%d* · Assigned %d → %d · Available %d → %d", code(sku),
+				before.Total, after.Total, before.Assigned, after.Assigned, before.Available(), after.Available())
+		}
+	}
+	figures(op.SKU, op.Before, op.After)
+	figures(op.To, op.ToBefore, op.ToAfter)
+	refused := op.Outcome == ledger.OutcomeRefused
+	var moved []string
+	var others []ledger.UserOutcome
+	for _, u := range op.UserResults {
+		if u.Outcome == ledger.OutcomeApplied {
+			moved = append(moved, u.UPN)
+		} else {
+			others = append(others, u)
+		}
+	}
+	if len(moved) > 0 && !refused {
+		verb := "Moved"
+		if would {
+			verb = "Would move"
+		}
+		fmt.Fprintf(&b, "\n%s (%d): %s", verb, len(moved), listedN(moved, 0, maxMoved))
+	}
+	for i, u := range others {
+		if i == maxUserLines {
+			fmt.Fprintf(&b, "\n… and %d more not moved", len(others)-i)
+			break
+		}
+		mark := "·"
+		if u.Outcome == ledger.OutcomeRefused {
+			mark = "✗"
+		}
+		b.WriteString("\n" + mark + " " + esc(clip(u.UPN, 254)))
+		if u.Code != "" {
+			b.WriteString(" — " + esc(string(u.Code)))
+		}
+		if u.Detail != "" {
+			b.WriteString(": " + esc(clip(u.Detail, 200)))
+		}
+	}
+	if op.Bought > 0 {
+		verb := "Bought"
+		if would {
+			verb = "Would buy"
+		}
+		fmt.Fprintf(&b, "\n%s %d seat%s of %s", verb, op.Bought, plural(op.Bought), code(op.To))
+	}
+	if !refused {
+		if freed := v.r.SwitchFreed(op, would); freed != "" {
+			b.WriteString("\n" + esc(clip(upperFirst(freed), 600)))
+		}
+	}
+	if op.MonthlyCost != nil || op.ToCost != nil {
+		b.WriteString("\nNew monthly cost " + code(op.SKU) + " *" + money(deref(op.MonthlyCost), op.Currency) + "* · " +
+			code(op.To) + " *" + money(deref(op.ToCost), op.Currency) + "*")
+		if op.Prorated != nil && *op.Prorated != 0 {
+			b.WriteString(" · net " + prorated(*op.Prorated, op.Currency) + " for the rest of the term")
+		}
+	}
+	return v.withCode(section(b.String()), op)
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// upperFirst capitalises the first letter of a sentence the templates
+// write to follow a bullet.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return strings.ToUpper(string(r)) + s[n:]
+}
+
 // userLines lists per-user outcomes (R-ASSIGN), summarising long lists.
-func userLines(us []ledger.UserOutcome) string {
+// would: nothing happened yet (a dry run), and the lines say so.
+func userLines(us []ledger.UserOutcome, would bool) string {
 	if len(us) == 0 {
 		return ""
 	}
@@ -569,9 +695,13 @@ func userLines(us []ledger.UserOutcome) string {
 			refused++
 		}
 	}
+	appliedWord, refusedWord := "applied", "refused"
+	if would {
+		appliedWord, refusedWord = "would be applied", "would be refused"
+	}
 	for i, u := range us {
 		if i == maxUserLines {
-			fmt.Fprintf(&b, "\n… and %d more users (%d applied, %d refused in all)", len(us)-i, applied, refused)
+			fmt.Fprintf(&b, "\n… and %d more users (%d %s, %d %s in all)", len(us)-i, applied, appliedWord, refused, refusedWord)
 			break
 		}
 		mark := "·"
@@ -592,9 +722,12 @@ func userLines(us []ledger.UserOutcome) string {
 			b.WriteString(" (created)")
 		}
 		if u.Outcome == ledger.OutcomeApplied && !u.DataUntil.IsZero() {
-			if u.Code == ledger.DataKept {
+			switch {
+			case u.Code == ledger.DataKept:
 				b.WriteString(" (data kept from the previous assignment)")
-			} else {
+			case would:
+				b.WriteString(" (mailbox data would be kept until " + date(u.DataUntil) + ")")
+			default:
 				b.WriteString(" (mailbox data kept until " + date(u.DataUntil) + ")")
 			}
 		}

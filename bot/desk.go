@@ -102,8 +102,7 @@ func (d *Desk) Run(ctx context.Context, text string, who Caller, opt Options) (R
 			return Reply{}, err
 		}
 		// whoami answers what it knows without the store: the user id.
-		text := fmt.Sprintf("You are %s. Your roles at the desk could not be read: the desk's store did not answer. Try again in a moment.\n", who.SlackUser)
-		return Reply{Text: text, Status: ledger.StatusApplied, Command: cmd,
+		return Reply{Text: d.Renderer.WhoamiUnread(who.SlackUser), Status: ledger.StatusApplied, Command: cmd,
 			Data: map[string]any{"id": who.SlackUser, "roles_unknown": true}}, nil
 	}
 	if who.Origin.Channel == "" {
@@ -128,10 +127,31 @@ func (d *Desk) requester(ctx context.Context, who Caller) (ledger.Requester, err
 	return ledger.Requester{ID: who.SlackUser, Roles: roles}, nil
 }
 
-// refusal is a refused read.
-func (d *Desk) refusal(code ledger.Code, msg string) Reply {
-	text := fmt.Sprintf("✗ %s: %s\n  %s\n", code, msg, d.Renderer.Explain("en", code))
-	return Reply{Text: text, Status: ledger.StatusRefused, Errors: []ledger.Error{{Code: code, Message: msg}}}
+// refusal is a command the desk refused before the ledger planned
+// anything. cmd is the refused command, nil for a click (a decision).
+func (d *Desk) refusal(cmd *Command, code ledger.Code, msg string) Reply {
+	text := fmt.Sprintf("✗ %s: %s\n  %s\n", code, msg, explain(d.Renderer, cmd, code))
+	return Reply{Text: text, Status: ledger.StatusRefused, Errors: []ledger.Error{{Code: code, Message: msg}}, Command: cmd}
+}
+
+// isRead reports whether cmd only reads: a command of a verb that does not
+// write (verbs.go). A refused read is explained as one ("not allowed to
+// view"), a refused change as a change ("make this change").
+func isRead(cmd *Command) bool {
+	if cmd == nil {
+		return false
+	}
+	v := lookupVerb(cmd.Verb)
+	return v != nil && !v.Writes
+}
+
+// explain says what a code means for cmd: a read's refusal or a change's.
+// The plain text and the Block Kit view both use it, so they say the same.
+func explain(r *templates.Renderer, cmd *Command, code ledger.Code) string {
+	if isRead(cmd) {
+		return r.ExplainRead("en", code)
+	}
+	return r.Explain("en", code)
 }
 
 func answer(text string, data any) Reply {
@@ -156,7 +176,7 @@ func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Re
 	// An unknown Slack user can do nothing but help (answered by Run) and
 	// whoami.
 	if !req.Operator && len(req.Roles) == 0 && cmd.Verb != "whoami" {
-		return d.refusal(ledger.NotAuthorized, "you have no role at the desk; ask a global admin to grant you one"), nil
+		return d.refusal(cmd, ledger.NotAuthorized, "you have no role at the desk; ask a global admin to grant you one"), nil
 	}
 	switch cmd.Verb {
 	case "whoami":
@@ -177,7 +197,7 @@ func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Re
 		}
 		v, err := l.Show(ctx, cmd.Tenant)
 		if errors.Is(err, ledger.ErrUnknownTenant) {
-			return d.unknownTenant(ctx, cmd.Tenant)
+			return d.unknownTenant(ctx, cmd)
 		}
 		if err != nil {
 			return Reply{}, err
@@ -186,7 +206,7 @@ func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Re
 	case "conflicts":
 		cs, err := l.Conflicts(ctx, cmd.Tenant)
 		if errors.Is(err, ledger.ErrUnknownTenant) {
-			return d.unknownTenant(ctx, cmd.Tenant)
+			return d.unknownTenant(ctx, cmd)
 		}
 		if err != nil {
 			return Reply{}, err
@@ -195,12 +215,27 @@ func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Re
 	case "history":
 		recs, err := l.History(ctx, cmd.Tenant, cmd.Limit)
 		if errors.Is(err, ledger.ErrUnknownTenant) {
-			return d.unknownTenant(ctx, cmd.Tenant)
+			return d.unknownTenant(ctx, cmd)
 		}
 		if err != nil {
 			return Reply{}, err
 		}
 		return answer(r.History(cmd.Tenant, recs), recs), nil
+	case "report":
+		// R-REPORT: the report shows what seats cost and where, for the
+		// roles that buy, return or assign them; a "user" admin sees
+		// neither figures nor whether the tenant exists.
+		if !req.Operator && !ledger.HasRole(req.Roles, ledger.RoleGlobal, ledger.RoleBilling, ledger.RoleLicense) {
+			return d.refusal(cmd, ledger.NotAuthorized, "the report needs the role global, billing or license"), nil
+		}
+		rp, err := l.Report(ctx, cmd.Tenant)
+		if errors.Is(err, ledger.ErrUnknownTenant) {
+			return d.unknownTenant(ctx, cmd)
+		}
+		if err != nil {
+			return Reply{}, err
+		}
+		return answer(r.Report(rp), rp), nil
 	case "pending":
 		ps, err := l.Pending(ctx)
 		if err != nil {
@@ -219,7 +254,7 @@ func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Re
 	case "grant", "revoke":
 		grant := cmd.Verb == "grant"
 		if code, msg := roleRefusal(req, cmd); code != "" {
-			return d.refusal(code, msg), nil
+			return d.refusal(cmd, code, msg), nil
 		}
 		if cmd.DryRun {
 			return d.roleDryRun(ctx, cmd)
@@ -230,7 +265,7 @@ func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Re
 		}
 		if code != "" {
 			// roleRefusal saw nothing wrong: the ledger's rules changed.
-			return d.refusal(code, fmt.Sprintf("the desk refused to %s the role %s", cmd.Verb, cmd.Role)), nil
+			return d.refusal(cmd, code, fmt.Sprintf("the desk refused to %s the role %s", cmd.Verb, cmd.Role)), nil
 		}
 		return answer(r.Role(cmd.SlackUser, cmd.Role, grant, changed), map[string]any{"changed": changed}), nil
 	case "undo":
@@ -284,7 +319,7 @@ func (d *Desk) tenantFor(ctx context.Context, cmd *Command) (string, *Reply, err
 			return "", nil, err
 		}
 		if t == "" {
-			rep := d.refusal(ledger.UnknownSubscription, fmt.Sprintf("no subscription %s", op.Subscription))
+			rep := d.refusal(cmd, ledger.UnknownSubscription, fmt.Sprintf("no subscription %s", op.Subscription))
 			return "", &rep, nil
 		}
 		return t, nil, nil
@@ -311,16 +346,18 @@ func (d *Desk) tenantFor(ctx context.Context, cmd *Command) (string, *Reply, err
 	case 1:
 		return tenants[0], nil, nil
 	case 0:
-		rep := d.refusal(ledger.UnknownTenant, "no tenant owns the users' domain: name the tenant ("+Usage(cmd.Verb)+")")
+		rep := d.refusal(cmd, ledger.UnknownTenant, "no tenant owns the users' domain: name the tenant ("+Usage(cmd.Verb)+")")
 		return "", &rep, nil
 	}
-	rep := d.refusal(ledger.UnknownTenant, "the users belong to several tenants ("+strings.Join(tenants, ", ")+"): name one tenant per command")
+	rep := d.refusal(cmd, ledger.UnknownTenant, "the users belong to several tenants ("+strings.Join(tenants, ", ")+"): name one tenant per command")
 	return "", &rep, nil
 }
 
-func (d *Desk) unknownTenant(ctx context.Context, tenant string) (Reply, error) {
-	rep := d.refusal(ledger.UnknownTenant, fmt.Sprintf("no tenant %q", tenant))
-	rep.Text += d.tenantSuggestions(ctx, tenant)
+// unknownTenant refuses a read of a tenant that does not exist, with "did
+// you mean" for a mistyped one.
+func (d *Desk) unknownTenant(ctx context.Context, cmd *Command) (Reply, error) {
+	rep := d.refusal(cmd, ledger.UnknownTenant, fmt.Sprintf("no tenant %q", cmd.Tenant))
+	rep.Text += d.tenantSuggestions(ctx, cmd.Tenant)
 	return rep, nil
 }
 
@@ -376,19 +413,8 @@ func (d *Desk) roleDryRun(ctx context.Context, cmd *Command) (Reply, error) {
 		return Reply{}, err
 	}
 	has := ledger.HasRole(roles, cmd.Role)
-	would := has != (cmd.Verb == "grant")
-	var text string
-	switch {
-	case would && has:
-		text = fmt.Sprintf("revoke would take the role %s from %s.", cmd.Role, cmd.SlackUser)
-	case would:
-		text = fmt.Sprintf("grant would give the role %s to %s.", cmd.Role, cmd.SlackUser)
-	case has:
-		text = fmt.Sprintf("%s already has the role %s: grant would change nothing.", cmd.SlackUser, cmd.Role)
-	default:
-		text = fmt.Sprintf("%s does not have the role %s: revoke would change nothing.", cmd.SlackUser, cmd.Role)
-	}
-	return dryRun("Dry run: nothing changed. "+text+"\n", map[string]any{"would_change": would}), nil
+	text := d.Renderer.RoleDryRun(cmd.SlackUser, cmd.Role, cmd.Verb == "grant", has)
+	return dryRun(text, map[string]any{"would_change": has != (cmd.Verb == "grant")}), nil
 }
 
 // decideDryRun answers approve or reject --dry-run (R-DRYRUN) without
@@ -408,25 +434,11 @@ func (d *Desk) decideDryRun(ctx context.Context, cmd *Command) (Reply, error) {
 			return Reply{}, err
 		}
 		if tenant == "" {
-			return d.refusal(ledger.UnknownRequest, fmt.Sprintf("no request %s", cmd.RequestID)), nil
+			return d.refusal(cmd, ledger.UnknownRequest, fmt.Sprintf("no request %s", cmd.RequestID)), nil
 		}
-		return d.refusal(ledger.AlreadyDecided, fmt.Sprintf("request %s is no longer pending: nothing to decide", cmd.RequestID)), nil
+		return d.refusal(cmd, ledger.AlreadyDecided, fmt.Sprintf("request %s is no longer pending: nothing to decide", cmd.RequestID)), nil
 	}
 	p := ps[i]
-	var b strings.Builder
-	b.WriteString("Dry run: nothing was decided and the customer was told nothing.\n")
-	switch {
-	case cmd.Verb == "reject":
-		fmt.Fprintf(&b, "reject %s would refuse this request, and the customer would be told so", p.Request.ID)
-		if cmd.Reason != "" {
-			fmt.Fprintf(&b, ", with the reason: %s", cmd.Reason)
-		}
-		b.WriteString(".\n")
-	case l.Clock().Now().After(p.Expires):
-		fmt.Fprintf(&b, "approve %s would find it expired: it would be closed as expired, not applied.\n", p.Request.ID)
-	default:
-		fmt.Fprintf(&b, "approve %s would check it again against the current state and apply it as below, if it still passes, and send the customer the outcome.\n", p.Request.ID)
-	}
-	b.WriteString(d.Renderer.Pending([]ledger.PendingRequest{p}))
-	return dryRun(b.String(), p), nil
+	expired := l.Clock().Now().After(p.Expires)
+	return dryRun(d.Renderer.DecideDryRun(p, cmd.Verb == "approve", cmd.Reason, expired), p), nil
 }

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -306,5 +307,148 @@ func TestDeskSubmitsASwitchToTheUsersTenant(t *testing.T) {
 	rep, err = d.Run(ctx, "switch SPB to E3 x@nowhere.example", op, bot.Options{})
 	if err != nil || rep.Status != ledger.StatusRefused || !strings.Contains(rep.Text, "no tenant owns the users' domain") {
 		t.Errorf("switch of users of no tenant: %s %v\n%s", rep.Status, err, rep.Text)
+	}
+}
+
+// TestDeskReport (R-REPORT): global, billing and license admins and the
+// operator read the report; anyone else is refused as a read ("not
+// allowed to view"), sees no figures, and learns nothing of the tenant.
+func TestDeskReport(t *testing.T) {
+	d := newDesk(t)
+	ctx := context.Background()
+	as := func(u string) bot.Caller { return bot.Caller{SlackUser: u} }
+	cases := []struct {
+		name    string
+		text    string
+		who     bot.Caller
+		code    ledger.Code // "" when answered
+		tenants []string
+		want    []string
+	}{
+		{"the operator reads the desk's report", "report", bot.Caller{Operator: true}, "", []string{"contoso", "fabrikam"},
+			[]string{"Unassigned seats cost", "across 2 tenants", "1. contoso (Contoso SA)"}},
+		{"a global admin reads a tenant's", "report contoso", as("U0GLOBAL"), "", []string{"contoso"},
+			[]string{"Contoso SA (contoso) · unassigned seats cost", "3 returnable until 2026-11-25 09:00 UTC (contoso-spb-1)"}},
+		{"a billing admin reads a tenant's", "report fabrikam", as("U0BILL"), "", []string{"fabrikam"}, []string{"Fabrikam Ltd (fabrikam)"}},
+		{"a license admin reads the desk's", "report", as("U0LIC"), "", []string{"contoso", "fabrikam"}, []string{"Unassigned seats cost"}},
+		{"a user admin is refused", "report", as("U0USER"), ledger.NotAuthorized, nil, []string{"the report needs the role global, billing or license", "You are not allowed to view this"}},
+		{"a user admin learns nothing of an unknown tenant", "report nope", as("U0USER"), ledger.NotAuthorized, nil, []string{"You are not allowed to view this"}},
+		{"a stranger is refused", "report contoso", as("U0STRANGER"), ledger.NotAuthorized, nil, []string{"You are not allowed to view this"}},
+		{"a mistyped tenant gets did you mean", "report contosso", as("U0LIC"), ledger.UnknownTenant, nil, []string{`no tenant "contosso"`, "Did you mean: contoso?"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := d.Run(ctx, c.text, c.who, bot.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(rep.Text, w) {
+					t.Errorf("reply lacks %q:\n%s", w, rep.Text)
+				}
+			}
+			if c.code != "" {
+				if rep.Status != ledger.StatusRefused || rep.ExitCode() != 1 || len(rep.Errors) != 1 || rep.Errors[0].Code != c.code || rep.Data != nil {
+					t.Errorf("status %s exit %d errors %v data %v, want refused with %s and no data", rep.Status, rep.ExitCode(), rep.Errors, rep.Data, c.code)
+				}
+				if strings.Contains(rep.Text, "EUR") || strings.Contains(rep.Text, "make this change") {
+					t.Errorf("a refused report shows figures or speaks of a change:\n%s", rep.Text)
+				}
+				return
+			}
+			r, ok := rep.Data.(ledger.Report)
+			if rep.Status != ledger.StatusApplied || rep.ExitCode() != 0 || !ok {
+				t.Fatalf("status %s exit %d data %T, want the report", rep.Status, rep.ExitCode(), rep.Data)
+			}
+			var got []string
+			for _, tr := range r.Tenants {
+				got = append(got, tr.Tenant)
+			}
+			if !slices.Equal(got, c.tenants) {
+				t.Errorf("tenants %v, want %v", got, c.tenants)
+			}
+			if rep.Text != d.Renderer.Report(r) {
+				t.Errorf("the text is not the renderer's report:\n%s", rep.Text)
+			}
+		})
+	}
+}
+
+// TestTheReportsJSONIsSPECsShape: exec --json prints Reply.Data, which
+// must hold the fields of SPEC §6's report --json.
+func TestTheReportsJSONIsSPECsShape(t *testing.T) {
+	d := newDesk(t)
+	rep, err := d.Run(context.Background(), "report", bot.Caller{Operator: true}, bot.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(rep.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tenants []map[string]json.RawMessage `json:"tenants"`
+		Cost    *float64                     `json:"unassigned_monthly_cost"`
+		Cur     string                       `json:"currency"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil || doc.Cost == nil || doc.Cur == "" || len(doc.Tenants) != 2 {
+		t.Fatalf("the report's JSON: %v\n%s", err, raw)
+	}
+	has := func(what string, obj map[string]json.RawMessage, keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			if _, ok := obj[k]; !ok {
+				t.Errorf("%s lacks %q: %v", what, k, obj)
+			}
+		}
+	}
+	contoso := doc.Tenants[0]
+	has("a tenant", contoso, "tenant", "name", "unassigned_monthly_cost", "alerts", "products")
+	var alerts, products []map[string]json.RawMessage
+	json.Unmarshal(contoso["alerts"], &alerts)
+	json.Unmarshal(contoso["products"], &products)
+	if len(alerts) == 0 || len(products) == 0 {
+		t.Fatalf("contoso has no alerts or products:\n%s", raw)
+	}
+	has("an alert", alerts[0], "code", "subscription", "date")
+	for _, p := range products {
+		has("a product", p, "sku", "total", "assigned", "unassigned", "unassigned_monthly_cost", "returnable_now", "reducible_at_renewal", "conflict_users")
+		var ret []map[string]json.RawMessage
+		json.Unmarshal(p["returnable_now"], &ret)
+		for _, r := range ret {
+			has("a returnable batch", r, "quantity", "until")
+		}
+		var red map[string]json.RawMessage
+		json.Unmarshal(p["reducible_at_renewal"], &red)
+		has("a reduction at renewal", red, "quantity")
+	}
+}
+
+// TestARefusedReadSaysViewingAndARefusedChangeSaysChanging: the desk
+// explains NotAuthorized by what was refused, in the text and in Slack.
+func TestARefusedReadSaysViewingAndARefusedChangeSaysChanging(t *testing.T) {
+	d := newDesk(t)
+	cases := []struct {
+		name, text, as, want, not string
+	}{
+		{"a stranger's show", "show contoso", "U0STRANGER", "not allowed to view", "make this change"},
+		{"a stranger's history", "history contoso", "U0STRANGER", "not allowed to view", "make this change"},
+		{"a user admin's report", "report contoso", "U0USER", "not allowed to view", "make this change"},
+		{"a stranger's addition", "add 1 SPB contoso", "U0STRANGER", "make this change", "not allowed to view"},
+		{"a billing admin's grant", "grant <@U0NEWBIE1> license", "U0BILL", "make this change", "not allowed to view"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := d.Run(context.Background(), c.text, bot.Caller{SlackUser: c.as}, bot.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			blocks := blocksText(bot.Blocks(d, rep))
+			for _, got := range []string{rep.Text, blocks} {
+				if !strings.Contains(got, c.want) || strings.Contains(got, c.not) {
+					t.Errorf("want %q and not %q in:\n%s", c.want, c.not, got)
+				}
+			}
+		})
 	}
 }

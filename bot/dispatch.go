@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/licensedesk/licensedesk/internal/backoff"
+	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/slack-go/slack"
 )
@@ -137,20 +139,21 @@ func (s *Server) read(text string, who Caller, t target) message {
 	}
 }
 
-// runChange runs a change in a worker and posts its answer. A fault (the
-// store did not answer) is retried with the same idempotency key, so a
-// change that did commit is not applied twice.
+// runChange runs a change in a worker and posts its answer. A temporary
+// fault (the store did not answer) is retried with the same idempotency
+// key, so a change that did commit is not applied twice (R-IDEMPOTENT).
 func (s *Server) runChange(ctx context.Context, text string, who Caller, key string, t target) {
 	defer s.answerPanic(ctx, t)
 	var rep Reply
 	var err error
+	retry := backoff.Backoff{Policy: storeRetry}
 	for attempt := 0; attempt < 3; attempt++ {
 		rep, err = s.run(ctx, text, who, Options{IdempotencyKey: key})
-		if err == nil || ctx.Err() != nil || errors.Is(err, errCrashed) {
+		if err == nil || ctx.Err() != nil || errors.Is(err, errCrashed) || !fault.IsTemporary(err) {
 			break
 		}
 		s.log.Warn("change failed, retrying", "attempt", attempt+1, "err", err)
-		if sleepCtx(ctx, backoffFor(attempt)) != nil {
+		if !s.resp.sleep(ctx, retry.Failure()) {
 			break
 		}
 	}
@@ -198,7 +201,7 @@ func (s *Server) render(rep Reply, err error) message {
 	}
 	if err != nil {
 		s.log.Error("command failed", "err", err)
-		return fault()
+		return faultReply()
 	}
 	return s.view.reply(rep)
 }

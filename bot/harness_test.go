@@ -327,9 +327,10 @@ type harness struct {
 }
 
 type options struct {
-	cfg  []func(*bot.Config)
-	desk *bot.Desk
-	srv  []func(*bot.Server)
+	cfg   []func(*bot.Config)
+	desk  *bot.Desk
+	srv   []func(*bot.Server)
+	slack []func(*fakeSlack)
 }
 
 type option func(*options)
@@ -342,6 +343,11 @@ func withDesk(d *bot.Desk) option { return func(o *options) { o.desk = d } }
 
 func withServer(f func(*bot.Server)) option {
 	return func(o *options) { o.srv = append(o.srv, f) }
+}
+
+// withSlack prepares the fake Slack before the bot starts.
+func withSlack(f func(*fakeSlack)) option {
+	return func(o *options) { o.slack = append(o.slack, f) }
 }
 
 func withHold(hold func(string)) option {
@@ -359,6 +365,9 @@ func newHarness(tb testing.TB, opts ...option) *harness {
 		h.desk = seededDesk(tb)
 	}
 	h.slack = newFakeSlack(tb)
+	for _, f := range o.slack {
+		f(h.slack)
+	}
 	h.hooks = newHooks(tb)
 	cfg := bot.Config{SigningSecret: testSecret, BotToken: "xoxb-test", APIURL: h.slack.srv.GetAPIURL(), ApprovalChannel: "C0APPROVE"}
 	for _, f := range o.cfg {

@@ -8,14 +8,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/slack-go/slack"
 )
 
@@ -26,20 +24,14 @@ import (
 // us read before the signature is checked.
 const DefaultMaxBody = 128 << 10
 
-// Handler serves POST /slack/commands, POST /slack/interactive,
-// GET /metrics and GET /healthz.
+// Handler serves the Slack endpoints, POST /slack/commands and POST
+// /slack/interactive, and nothing else: serve mounts it under "/slack/"
+// and serves /healthz and /metrics itself (SPEC §6.2), with the registry
+// NewServer registered the bot's metrics in.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /slack/commands", s.serveCommand)
 	mux.HandleFunc("POST /slack/interactive", s.serveInteractive)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gath, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.desk.Ledger.Ping(r.Context()); err != nil {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
 	return mux
 }
 

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,6 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/licensedesk/licensedesk/internal/backoff"
+	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/slack-go/slack"
 )
 
@@ -62,7 +63,9 @@ type responder struct {
 	log    *slog.Logger
 	m      *metrics
 	now    func() time.Time
-	sleep  func(context.Context, time.Duration) error
+	// sleep waits between tries, false when ctx ended first
+	// (backoff.Sleep; tests record the waits instead).
+	sleep func(context.Context, time.Duration) bool
 	// allowed says whether a response_url may be posted to.
 	allowed func(*url.URL) bool
 
@@ -137,6 +140,7 @@ func (r *responder) postResponseURL(ctx context.Context, rawURL string, m messag
 		return fmt.Errorf("bot: encode message: %w", err)
 	}
 	var last error
+	retry := backoff.Backoff{Policy: slackRetry}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
 		if err != nil {
@@ -150,8 +154,8 @@ func (r *responder) postResponseURL(ctx context.Context, rawURL string, m messag
 			}
 			// The error text may carry the URL, a bearer of the channel.
 			last = fmt.Errorf("bot: response_url to %s: %w", hostOf(rawURL), unwrapURLError(err))
-			if err := r.sleep(ctx, backoffFor(attempt)); err != nil {
-				return err
+			if !r.sleep(ctx, retry.Failure()) {
+				return ctx.Err()
 			}
 			continue
 		}
@@ -163,14 +167,14 @@ func (r *responder) postResponseURL(ctx context.Context, rawURL string, m messag
 			r.m.rateLimited.WithLabelValues("response_url").Inc()
 			r.log.Info("response_url rate limited", "retry_after", wait)
 			last = fmt.Errorf("bot: response_url rate limited")
-			if err := r.sleep(ctx, wait); err != nil {
-				return err
+			if !r.sleep(ctx, wait) {
+				return ctx.Err()
 			}
 			continue
 		case resp.StatusCode >= 500:
 			last = fmt.Errorf("bot: response_url: HTTP %d", resp.StatusCode)
-			if err := r.sleep(ctx, backoffFor(attempt)); err != nil {
-				return err
+			if !r.sleep(ctx, retry.Failure()) {
+				return ctx.Err()
 			}
 			continue
 		case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone ||
@@ -215,9 +219,11 @@ func (r *responder) post(ctx context.Context, t target, m message) error {
 }
 
 // web runs one Web API call, honouring rate limits and retrying temporary
-// failures; API errors such as channel_not_found are not retried.
+// failures (internal/fault); API errors such as channel_not_found are not
+// retried.
 func (r *responder) web(ctx context.Context, method string, call func(context.Context) error) error {
 	var err error
+	retry := backoff.Backoff{Policy: slackRetry}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = call(ctx)
 		if err == nil {
@@ -228,20 +234,19 @@ func (r *responder) web(ctx context.Context, method string, call func(context.Co
 		}
 		var rl *slack.RateLimitedError
 		var sc slack.StatusCodeError
-		var ne net.Error
-		wait := backoffFor(attempt)
+		var wait time.Duration
 		switch {
 		case errors.As(err, &rl):
 			wait = min(max(rl.RetryAfter, time.Second), maxRetryAfter)
 			r.m.rateLimited.WithLabelValues("web").Inc()
 			r.log.Info("Slack Web API rate limited", "method", method, "retry_after", wait)
-		case errors.As(err, &sc) && sc.Retryable():
-		case errors.As(err, &ne):
+		case errors.As(err, &sc) && sc.Retryable(), fault.IsTemporary(err):
+			wait = retry.Failure()
 		default:
 			return fmt.Errorf("bot: %s: %w", method, err)
 		}
-		if err := r.sleep(ctx, wait); err != nil {
-			return err
+		if !r.sleep(ctx, wait) {
+			return ctx.Err()
 		}
 	}
 	return fmt.Errorf("bot: %s: %w", method, err)
@@ -257,23 +262,6 @@ func retryAfter(h string) time.Duration {
 		return min(max(time.Until(t), time.Second), maxRetryAfter)
 	}
 	return time.Second
-}
-
-// backoffFor is the capped exponential wait before retry attempt+1.
-func backoffFor(attempt int) time.Duration {
-	return min(500*time.Millisecond<<min(attempt, 5), 8*time.Second)
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // hostOf names a URL's host for logs, never its path (a response_url is a

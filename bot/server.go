@@ -6,8 +6,10 @@ package bot
 // `licensedesk exec` runs) and answer within Slack's three seconds. Reads
 // answer in the acknowledgement when they can; changes are acknowledged at
 // once and run in a bounded worker pool (workers.go), their result posted to
-// the response_url (respond.go). This file holds the Server itself: its
-// configuration, its construction, Run, and its metrics.
+// the response_url (respond.go). Background loops post pending requests for
+// approval (approvals.go) and the weekly report (weekly.go). This file holds
+// the Server itself: its configuration, its construction, Run, and its
+// metrics.
 
 import (
 	"context"
@@ -21,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/licensedesk/licensedesk/internal/backoff"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 )
@@ -41,6 +44,14 @@ type Config struct {
 	// ApprovalChannel receives pending customer requests
 	// (LICENSEDESK_APPROVAL_CHANNEL).
 	ApprovalChannel string
+	// ReportChannel receives the desk-wide report every Monday morning
+	// (LICENSEDESK_REPORT_CHANNEL, R-REPORT); "" posts none. Posting needs
+	// BotToken.
+	ReportChannel string
+	// ReportLocation is the desk's timezone: the weekly report is due on
+	// Monday at 08:00 there, and its week is the ISO week there. nil is
+	// UTC.
+	ReportLocation *time.Location
 	// MaxBody bounds a request body; 0 is DefaultMaxBody.
 	MaxBody int64
 }
@@ -53,8 +64,12 @@ func (c Config) String() string {
 		}
 		return "set"
 	}
-	return fmt.Sprintf("slack{signing_secret:%s bot_token:%s app_token:%s api_url:%q approval_channel:%q max_body:%d}",
-		set(c.SigningSecret), set(c.BotToken), set(c.AppToken), c.APIURL, c.ApprovalChannel, c.MaxBody)
+	loc := "UTC"
+	if c.ReportLocation != nil {
+		loc = c.ReportLocation.String()
+	}
+	return fmt.Sprintf("slack{signing_secret:%s bot_token:%s app_token:%s api_url:%q approval_channel:%q report_channel:%q report_location:%q max_body:%d}",
+		set(c.SigningSecret), set(c.BotToken), set(c.AppToken), c.APIURL, c.ApprovalChannel, c.ReportChannel, loc, c.MaxBody)
 }
 
 // Tuning that tests change through export_test.go.
@@ -77,12 +92,12 @@ type Server struct {
 	api  *slack.Client // nil without a bot or app token
 	resp *responder
 	m    *metrics
-	gath prometheus.Gatherer
 	view view
 
 	now          func() time.Time
 	readDeadline time.Duration
 	approvalPoll time.Duration
+	reportPoll   time.Duration
 	workers      int
 	// hold, when set, is called before a queued job ("job") or a read
 	// ("read") runs: tests hold work to prove the acknowledgement did not
@@ -90,6 +105,11 @@ type Server struct {
 	hold     func(kind string)
 	recent   *recentKeys
 	instance string
+	// reported is the week whose report is known to be posted, and
+	// unrecorded a report posted but not recorded yet: the reporter's
+	// loop alone touches them (weekly.go).
+	reported   string
+	unrecorded *weekPost
 
 	busy      atomic.Int64 // queued or running jobs and reads
 	mu        sync.Mutex
@@ -99,8 +119,8 @@ type Server struct {
 	inflight  sync.WaitGroup
 }
 
-// NewServer returns the Slack bot of desk. reg receives the metrics (nil: a
-// private registry); /metrics serves reg when it is also a Gatherer.
+// NewServer returns the Slack bot of desk. reg receives the bot's metrics
+// (nil: a private registry): serve passes the registry its /metrics serves.
 func NewServer(cfg Config, desk *Desk, log *slog.Logger, reg prometheus.Registerer) (*Server, error) {
 	if desk == nil || desk.Ledger == nil || desk.Renderer == nil {
 		return nil, errors.New("bot: NewServer needs a desk")
@@ -118,12 +138,8 @@ func NewServer(cfg Config, desk *Desk, log *slog.Logger, reg prometheus.Register
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("component", "slack")
-	var gath prometheus.Gatherer = prometheus.DefaultGatherer
 	if reg == nil {
-		r := prometheus.NewRegistry()
-		reg, gath = r, r
-	} else if g, ok := reg.(prometheus.Gatherer); ok {
-		gath = g
+		reg = prometheus.NewRegistry()
 	}
 	var s *Server
 	m, err := newMetrics(reg, func() int64 { return s.busy.Load() })
@@ -131,11 +147,12 @@ func NewServer(cfg Config, desk *Desk, log *slog.Logger, reg prometheus.Register
 		return nil, err
 	}
 	s = &Server{
-		cfg: cfg, desk: desk, log: log, m: m, gath: gath,
+		cfg: cfg, desk: desk, log: log, m: m,
 		view:         view{r: desk.Renderer, cat: desk.Ledger.Catalog},
 		now:          time.Now,
 		readDeadline: defaultReadDeadline,
 		approvalPoll: defaultApprovalPoll,
+		reportPoll:   defaultReportPoll,
 		workers:      defaultWorkers,
 		recent:       &recentKeys{m: map[string]time.Time{}},
 		instance:     instanceID(),
@@ -162,7 +179,7 @@ func NewServer(cfg Config, desk *Desk, log *slog.Logger, reg prometheus.Register
 	s.resp = &responder{
 		client: httpc, log: log, m: m, uses: map[string]*urlUse{},
 		now:   func() time.Time { return s.now() },
-		sleep: sleepCtx,
+		sleep: backoff.Sleep,
 		// A response_url is posted to only on Slack's hosts, or the host of
 		// SLACK_API_URL (tests, proxies): a signed request is Slack's, but a
 		// leaked secret must not turn the bot into a way to post anywhere.
@@ -190,8 +207,9 @@ func hostname(raw string) string {
 }
 
 // Run does the background work until ctx ends: the change workers, the
-// approval poster (with a bot token and an approval channel) and Socket
-// Mode (with an app token). When ctx ends it stops taking changes, finishes
+// approval poster (with a bot token and an approval channel), the weekly
+// report (with a bot token and a report channel) and Socket Mode (with an
+// app token). When ctx ends it stops taking changes, finishes
 // those in flight and returns.
 func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
@@ -216,7 +234,15 @@ func (s *Server) Run(ctx context.Context) error {
 	case s.cfg.BotToken == "":
 		s.log.Warn("an approval channel needs SLACK_BOT_TOKEN: pending requests will not be posted")
 	default:
-		loops.Go(func() { s.loop(ctx, "approval poster", s.approvalPoll, s.pollApprovals) })
+		loops.Go(func() { s.poll(ctx, "approval poster", s.approvalPoll, s.pollApprovals) })
+	}
+	switch {
+	case s.cfg.ReportChannel == "":
+		s.log.Info("no report channel: the weekly report is not posted")
+	case s.cfg.BotToken == "":
+		s.log.Warn("a report channel needs SLACK_BOT_TOKEN: the weekly report will not be posted")
+	default:
+		loops.Go(func() { s.poll(ctx, "weekly report", s.reportPoll, s.postWeeklyReport) })
 	}
 	if s.cfg.AppToken != "" {
 		loops.Go(func() { s.runSocketMode(ctx) })
@@ -242,6 +268,7 @@ type metrics struct {
 	rateLimited *prometheus.CounterVec
 	ack         *prometheus.HistogramVec
 	posted      prometheus.Counter
+	reports     prometheus.Counter
 	socket      *prometheus.CounterVec
 }
 
@@ -264,12 +291,14 @@ func newMetrics(reg prometheus.Registerer, busyOf func() int64) (*metrics, error
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 3}}, []string{"transport", "kind"}),
 		posted: prometheus.NewCounter(prometheus.CounterOpts{Name: "licensedesk_slack_approvals_posted_total",
 			Help: "Pending customer requests posted to the approval channel."}),
+		reports: prometheus.NewCounter(prometheus.CounterOpts{Name: "licensedesk_slack_reports_posted_total",
+			Help: "Weekly desk-wide reports posted to the report channel."}),
 		socket: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "licensedesk_slack_socket_events_total",
 			Help: "Socket Mode connection events, by type."}, []string{"type"}),
 	}
 	busy := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "licensedesk_slack_busy",
 		Help: "Changes queued or running, and reads or answers in flight."}, func() float64 { return float64(busyOf()) })
-	for _, c := range []prometheus.Collector{busy, m.commands, m.interacts, m.sigFailures, m.responses, m.fallbacks, m.rateLimited, m.ack, m.posted, m.socket} {
+	for _, c := range []prometheus.Collector{busy, m.commands, m.interacts, m.sigFailures, m.responses, m.fallbacks, m.rateLimited, m.ack, m.posted, m.reports, m.socket} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("bot: register metrics: %w", err)
 		}

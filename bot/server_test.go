@@ -16,13 +16,16 @@ import (
 )
 
 func TestConfigStringLeaksNoSecret(t *testing.T) {
-	c := bot.Config{SigningSecret: "sig-SECRET-1", BotToken: "xoxb-SECRET-2", AppToken: "xapp-SECRET-3", ApprovalChannel: "C0APPROVE"}
+	c := bot.Config{SigningSecret: "sig-SECRET-1", BotToken: "xoxb-SECRET-2", AppToken: "xapp-SECRET-3", ApprovalChannel: "C0APPROVE",
+		ReportChannel: "C0REPORT", ReportLocation: time.FixedZone("CET", 3600)}
 	s := c.String()
 	if strings.Contains(s, "SECRET") {
 		t.Errorf("Config.String leaks a secret: %s", s)
 	}
-	if !strings.Contains(s, "C0APPROVE") {
-		t.Errorf("Config.String should show the approval channel: %s", s)
+	for _, w := range []string{"C0APPROVE", "C0REPORT", `report_location:"CET"`} {
+		if !strings.Contains(s, w) {
+			t.Errorf("Config.String should show %s: %s", w, s)
+		}
 	}
 }
 
@@ -150,8 +153,11 @@ func TestReadsAnswerInTheAcknowledgement(t *testing.T) {
 			[]string{"└ `contoso-spb-1` · P1Y · 8 seats · active", "5 added 2026-01-01, 3 added 2026-11-18", "└ `contoso-spb-2` · P1M · 5 seats"}},
 		{"a stranger gets help", "U0NOBODY", "help", []string{"/licenses add N product"}},
 		{"a stranger may ask who they are", "U0NOBODY", "whoami", []string{"no role at the desk"}},
-		{"a stranger cannot read, and is told the next step", "U0NOBODY", "show contoso",
-			[]string{"✗ *NotAuthorized*", "Ask a desk admin with the right role"}},
+		{"a stranger cannot read, and is told that viewing needs a role", "U0NOBODY", "show contoso",
+			[]string{"✗ *NotAuthorized*", "You are not allowed to view this. Ask a global admin"}},
+		{"the report of one tenant shows its products and alerts", "U0LIC", "report contoso",
+			[]string{"Licence report", "*Contoso SA* · `contoso`", "returnable now, until *2026-11-25 09:00 UTC* (`contoso-spb-1`)", "*TrialEnding* · `contoso-pbi-trial`"}},
+		{"a user admin may not read the report", "U0USER", "report", []string{"✗ *NotAuthorized*", "You are not allowed to view this"}},
 		{"a typo gets did you mean", "U0LIC", "asign E3 contoso dave@contoso.com", []string{"✗ unknown command", "Did you mean: assign?"}},
 		{"a missing argument gets the verb's usage", "U0LIC", "history", []string{"Usage: `/licenses history tenant [N]`"}},
 		{"a mistyped tenant gets did you mean", "U0USER", "show contosso", []string{"*UnknownTenant*", "Did you mean: contoso"}},
@@ -362,6 +368,19 @@ func TestRateLimitsAreHonoured(t *testing.T) {
 			t.Errorf("rate_limited{api=response_url} = %v, want 2", got)
 		}
 	})
+	t.Run("a server error of the response_url is retried with backoff", func(t *testing.T) {
+		h := newHarness(t)
+		h.hooks.answer(failure{status: http.StatusBadGateway}, failure{status: http.StatusServiceUnavailable})
+		form := h.slash("U0BILL", "add 1 SPB contoso")
+		h.command(form)
+		path, _ := url.Parse(form.Get("response_url"))
+		h.hooks.waitPost(path.Path)
+		// internal/backoff: 500 ms, then 1 s, each with up to 20% jitter.
+		got := h.sleeps.all()
+		if len(got) != 2 || got[0] < 500*time.Millisecond || got[0] > 600*time.Millisecond || got[1] < time.Second || got[1] > 1200*time.Millisecond {
+			t.Errorf("waits %v, want about [500ms 1s]", got)
+		}
+	})
 	t.Run("Web API", func(t *testing.T) {
 		h := newHarness(t)
 		h.slack.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests, retryAfter: "3", body: `{"ok":false,"error":"ratelimited"}`})
@@ -409,22 +428,49 @@ func TestAnUnknownSlackUserCanOnlyUseHelpAndWhoami(t *testing.T) {
 	}
 }
 
-func TestMetricsAndHealthAreServed(t *testing.T) {
+// TestTheHandlerServesTheSlackEndpointsOnly: serve mounts the handler
+// under "/slack/" and serves /healthz and /metrics itself, so the bot has
+// no copies of them; its metrics are in the registry it was given, the one
+// serve's /metrics gathers.
+func TestTheHandlerServesTheSlackEndpointsOnly(t *testing.T) {
 	h := newHarness(t)
 	h.command(h.slash("U0USER", "whoami"))
-	for path, want := range map[string]string{
-		"/metrics": `licensedesk_slack_commands_total{status="applied",verb="whoami"} 1`,
-		"/healthz": "ok",
-	} {
-		resp, err := http.Get(h.http.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		b.ReadFrom(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.Contains(b.String(), want) {
-			t.Errorf("GET %s: HTTP %d, lacks %q", path, resp.StatusCode, want)
+	cases := []struct {
+		name, method, path string
+		status             int
+	}{
+		{"no metrics of its own", http.MethodGet, "/metrics", http.StatusNotFound},
+		{"no health check of its own", http.MethodGet, "/healthz", http.StatusNotFound},
+		{"nothing at the root", http.MethodGet, "/", http.StatusNotFound},
+		{"slash commands are posted, not read", http.MethodGet, "/slack/commands", http.StatusMethodNotAllowed},
+		{"an unsigned slash command is refused", http.MethodPost, "/slack/commands", http.StatusUnauthorized},
+		{"an unsigned interaction is refused", http.MethodPost, "/slack/interactive", http.StatusUnauthorized},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, err := http.NewRequest(c.method, h.http.URL+c.path, strings.NewReader("x=1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if status, body := h.do(req); status != c.status {
+				t.Errorf("%s %s: HTTP %d %s, want %d", c.method, c.path, status, body, c.status)
+			}
+		})
+	}
+	if got := h.metric("licensedesk_slack_commands_total", map[string]string{"verb": "whoami", "status": "applied"}); got != 1 {
+		t.Errorf("the registry given to NewServer has commands_total{verb=whoami,status=applied} = %v, want 1", got)
+	}
+	mfs, err := h.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, mf := range mfs {
+		names[mf.GetName()] = true
+	}
+	for _, want := range []string{"licensedesk_slack_busy", "licensedesk_slack_ack_seconds", "licensedesk_slack_signature_failures_total", "licensedesk_slack_reports_posted_total"} {
+		if !names[want] {
+			t.Errorf("the registry lacks %s", want)
 		}
 	}
 }

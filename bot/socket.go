@@ -11,10 +11,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"time"
 
+	"github.com/licensedesk/licensedesk/internal/backoff"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
@@ -27,20 +27,19 @@ func (s *Server) runSocketMode(ctx context.Context) {
 	client := socketmode.New(s.api, socketmode.OptionLog(slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)))
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		failures := 0
-		for {
-			err := s.runSocketClient(ctx, client)
+		// The client reconnects by itself after a dropped connection; it
+		// returns only when it gives up (an invalid token, Slack away), and
+		// is then started again with backoff, its panics recovered.
+		restart := backoff.Loop{Name: "socket mode", Log: s.log, Backoff: backoff.Backoff{
+			Policy: socketRestart, HealthyAfter: socketHealthy, Now: func() time.Time { return s.now() }}}
+		restart.Run(ctx, func(ctx context.Context) error {
+			err := client.RunContext(ctx)
 			if ctx.Err() != nil {
-				return
+				return nil
 			}
-			failures++
-			wait := min(time.Second<<min(failures, 6), time.Minute)
 			s.m.socket.WithLabelValues("stopped").Inc()
-			s.log.Warn("socket mode stopped, starting again", "err", err, "retry_in", wait)
-			if sleepCtx(ctx, wait) != nil {
-				return
-			}
-		}
+			return err
+		})
 	})
 	// Drain the events until ctx ends: the client blocks when nobody reads.
 	for {
@@ -52,15 +51,6 @@ func (s *Server) runSocketMode(ctx context.Context) {
 			s.socketEvent(client, evt)
 		}
 	}
-}
-
-func (s *Server) runSocketClient(ctx context.Context, client *socketmode.Client) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-		}
-	}()
-	return client.RunContext(ctx)
 }
 
 func (s *Server) socketEvent(client *socketmode.Client, evt socketmode.Event) {

@@ -88,15 +88,6 @@ var flagTakesValue = map[string]bool{
 	"return":     false,
 }
 
-// Verbs returns the verb table in help order.
-func Verbs() []Verb {
-	out := make([]Verb, len(verbTable))
-	for i, v := range verbTable {
-		out[i] = v.Verb
-	}
-	return out
-}
-
 func lookupVerb(name string) *verbSpec {
 	for i := range verbTable {
 		if verbTable[i].Name == name {
@@ -202,4 +193,18 @@ func bestSuggestions(cands []didYouMean, n int) []string {
 		out = append(out, cands[i].label)
 	}
 	return out
+}
+
+// VerbOf returns the verb of a command's text, as the parser will read it
+// (lower case, a known verb), or "" when its first word is no verb.
+func VerbOf(text string) string {
+	lx := &cmdLexer{s: text}
+	first, ok, _ := lx.next()
+	if !ok {
+		return ""
+	}
+	if v := lookupVerb(strings.ToLower(first.text)); v != nil {
+		return v.Name
+	}
+	return ""
 }

@@ -9,6 +9,36 @@ import (
 	"fmt"
 	"runtime/debug"
 	"time"
+
+	"github.com/licensedesk/licensedesk/internal/backoff"
+)
+
+// The waits of the bot's retries: one helper for every loop of the project
+// (internal/backoff, DESIGN "Errors"), with a policy that suits each.
+var (
+	// slackRetry paces the retries of one post to Slack, to a response_url
+	// or the Web API, after a temporary failure (a 429 waits its
+	// Retry-After instead). Someone waits for the answer: at most 8 s.
+	slackRetry = backoff.Policy{Base: 500 * time.Millisecond, Max: 8 * time.Second, Jitter: 0.2}
+	// storeRetry paces the retries of a change or a decision whose store did
+	// not answer (3 tries): short, the user waits and the acknowledgement
+	// said the answer follows.
+	storeRetry = backoff.Policy{Base: 250 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.2}
+	// socketRestart paces the restarts of Socket Mode when the client stops
+	// (an invalid token, Slack away): up to a minute, replicas spread by
+	// jitter.
+	socketRestart = backoff.Policy{Base: time.Second, Max: time.Minute, Jitter: 0.5}
+)
+
+const (
+	// socketHealthy is how long a Socket Mode connection must hold before
+	// a restart is at the fastest pace again.
+	socketHealthy = 10 * time.Minute
+	// pollerHealthy is how long a poller (the approval poster, the weekly
+	// report) must go well before its backoff starts again from its
+	// interval: a store that answers every other poll is not hit at the
+	// poll's pace.
+	pollerHealthy = 5 * time.Minute
 )
 
 // runJob runs one queued job with its own deadline: a change that started
@@ -79,29 +109,15 @@ func (s *Server) recoverPanic(what string) {
 	}
 }
 
-// loop runs step now and then every interval until ctx ends, backing off
-// after failures and recovering panics.
-func (s *Server) loop(ctx context.Context, name string, every time.Duration, step func(context.Context) error) {
-	failures := 0
-	for {
-		err := func() (err error) {
-			defer func() {
-				if r := recover(); r != nil {
-					err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-				}
-			}()
-			return step(ctx)
-		}()
-		wait := every
-		if err != nil && ctx.Err() == nil {
-			failures++
-			wait = max(every, min(time.Second<<min(failures, 6), time.Minute))
-			s.log.Warn(name+" failed", "err", err, "retry_in", wait)
-		} else {
-			failures = 0
-		}
-		if sleepCtx(ctx, wait) != nil {
-			return
-		}
-	}
+// poll runs step now and then every interval until ctx ends, recovering
+// panics and, after failures, backing off from the interval up to a
+// minute (or the interval, when longer).
+func (s *Server) poll(ctx context.Context, name string, every time.Duration, step func(context.Context) error) {
+	base := max(every, time.Second)
+	l := backoff.Loop{Name: name, Log: s.log, Every: every, Backoff: backoff.Backoff{
+		Policy:       backoff.Policy{Base: base, Max: max(base, time.Minute), Jitter: 0.2},
+		HealthyAfter: pollerHealthy,
+		Now:          func() time.Time { return s.now() },
+	}}
+	l.Run(ctx, step)
 }

@@ -32,6 +32,25 @@ var ErrBadStoreURL = errors.New("not a valid store URL")
 // catalog overrides. The URL is validated here, and any error names it
 // redacted, before a parser could quote its password.
 func Open(ctx context.Context, rawURL string, clock Clock, log *slog.Logger) (*Ledger, error) {
+	l, err := Dial(rawURL, clock, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Ping(ctx); err != nil {
+		l.Close()
+		return nil, wrapf("store %s does not answer: %w", redact.URL(strings.TrimSpace(rawURL)), err)
+	}
+	if err := l.Refresh(ctx); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// Dial is Open without the check that the store answers: for the commands
+// that may not need the store at all (help, whoami), which must work while
+// it is down. The catalog is the built-in one until Refresh.
+func Dial(rawURL string, clock Clock, log *slog.Logger) (*Ledger, error) {
 	quietRedisLogs()
 	rawURL = strings.TrimSpace(rawURL)
 	shown := redact.URL(rawURL)
@@ -58,14 +77,6 @@ func Open(ctx context.Context, rawURL string, clock Clock, log *slog.Logger) (*L
 	}
 	l := New(rdb, nil, clock, log)
 	l.closer = func() { rdb.Close() }
-	if err := l.Ping(ctx); err != nil {
-		l.Close()
-		return nil, wrapf("store %s does not answer: %w", shown, err)
-	}
-	if err := l.Refresh(ctx); err != nil {
-		l.Close()
-		return nil, err
-	}
 	return l, nil
 }
 

@@ -194,11 +194,27 @@ func (e *env) exec(ctx context.Context, args []string) int {
 		fmt.Fprintln(e.stderr, `licensedesk exec: give the command text, e.g. licensedesk exec "show contoso"`)
 		return exitUsage
 	}
-	_, l, closer, code := e.configuredLedger(ctx, *cfgPath)
-	if closer == nil {
-		return code
+	var l *ledger.Ledger
+	if verb := bot.VerbOf(text); verb == "help" || verb == "whoami" {
+		// Neither needs the store (help never reads it; whoami says when
+		// the roles cannot be read): both work while it is down.
+		cfg, err := e.config(*cfgPath)
+		if err != nil {
+			return e.fail(&configError{err})
+		}
+		if l, err = ledger.Dial(cfg.RedisURL, ledger.SystemClock{}, e.log); err != nil {
+			return e.fail(err)
+		}
+		defer l.Close()
+	} else {
+		var closer func()
+		var code int
+		_, l, closer, code = e.configuredLedger(ctx, *cfgPath)
+		if closer == nil {
+			return code
+		}
+		defer closer()
 	}
-	defer closer()
 	desk, err := bot.NewDesk(l)
 	if err != nil {
 		return e.fail(err)
