@@ -165,6 +165,19 @@ func setField(f reflect.Value, val string) error {
 	return nil
 }
 
+// reportLocation is the desk's timezone for the weekly report (R-REPORT):
+// UTC unless set; validate has checked the name.
+func (c *Config) reportLocation() *time.Location {
+	if c.ReportTimezone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(c.ReportTimezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
 // Intake is the mail intake's part of the settings.
 func (c *Config) Intake() mailintake.Config {
 	return mailintake.Config{Desk: c.From, DeskName: c.DeskName, TrustedAuthserv: c.TrustedAuthserv,

@@ -63,7 +63,8 @@ func newService(cfg *Config, l *ledger.Ledger, log *slog.Logger, smtpDial func(c
 			return nil, err
 		}
 		s.bot, err = bot.NewServer(bot.Config{SigningSecret: cfg.SlackSigningSecret, BotToken: cfg.SlackBotToken,
-			AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, ApprovalChannel: cfg.ApprovalChannel}, desk, log, reg)
+			AppToken: cfg.SlackAppToken, APIURL: cfg.SlackAPIURL, ApprovalChannel: cfg.ApprovalChannel,
+			ReportChannel: cfg.ReportChannel, ReportLocation: cfg.reportLocation()}, desk, log, reg)
 		if err != nil {
 			return nil, err
 		}
