@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// The desk's timezone must load in a minimal container image too.
+	_ "time/tzdata"
 
 	"github.com/licensedesk/licensedesk/mailintake"
 
