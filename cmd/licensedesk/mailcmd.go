@@ -41,16 +41,16 @@ const deliveryBound = 10 * time.Second
 // mailOutput is the JSON of mail ingest: SPEC §6's object, with reply
 // holding the whole reply email.
 type mailOutput struct {
-	RequestID  string            `json:"request_id"`
-	Status     ledger.Status     `json:"status"`
-	Tenant     string            `json:"tenant"`
-	Ops        []ledger.OpResult `json:"ops"`
-	Errors     []ledger.Error    `json:"errors"`
-	Reply      string            `json:"reply"`
+	RequestID string            `json:"request_id"`
+	Status    ledger.Status     `json:"status"`
+	Tenant    string            `json:"tenant"`
+	Ops       []ledger.OpResult `json:"ops"`
+	Errors    []ledger.Error    `json:"errors"`
+	Reply     string            `json:"reply"`
 	// ReplyText is the reply's text part, decoded (SPEC §6).
-	ReplyText  string            `json:"reply_text"`
-	Understood []ledger.Op       `json:"understood,omitempty"`
-	Reason     string            `json:"reason,omitempty"`
+	ReplyText  string      `json:"reply_text"`
+	Understood []ledger.Op `json:"understood,omitempty"`
+	Reason     string      `json:"reason,omitempty"`
 	// Sent: the SMTP server accepted the reply. Queued: it waits in the
 	// outbox, and serve's sender will deliver it.
 	Sent   bool `json:"sent"`
