@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -209,12 +208,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// Available reports whether redis-server is installed.
-func Available() bool {
-	_, err := exec.LookPath("redis-server")
-	return err == nil && os.Getenv("LICENSEDESK_NO_REDIS") == ""
 }
 
 // StartCluster runs a Redis Cluster of n masters (no replicas) on free

@@ -1,7 +1,7 @@
 // Package guard keeps the mail intake from looping and from answering mail it
 // must not trust (SPEC §4.3 and §4.4).
 //
-// It has three independent parts:
+// It has two independent parts:
 //
 //   - Automated decides from a message's header whether it was written by a
 //     machine (auto-reply, bounce, feedback report, list traffic,
@@ -11,7 +11,10 @@
 //     added by the receiving server and rejects a message whose DMARC
 //     failed for its From domain, or, when asked, one without a pass
 //     aligned with its From domain.
-//   - Limiter caps the number of replies per sender per hour.
+//
+// The per-sender reply limit of §4.4 is kept by the ledger, with the
+// requests, so that a duplicate never counts and a limit never refuses a
+// request.
 //
 // # Choices worth knowing
 //

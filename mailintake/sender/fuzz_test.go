@@ -1,6 +1,7 @@
 package sender
 
 import (
+	"github.com/licensedesk/licensedesk/internal/mailurl"
 	"net"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func check(t *testing.T, raw, pass string) {
 	if err != nil || host != ep.host || port == "" {
 		t.Fatalf("%q gave address %q (host %q)", raw, ep.addr, ep.host)
 	}
-	if ep.security == plaintext && !isLoopback(ep.host) {
+	if ep.security == plaintext && !mailurl.IsLoopback(ep.host) {
 		t.Fatalf("%q: plain SMTP to %q, which is not loopback", raw, ep.host)
 	}
 	if (ep.user == "") != (ep.pass == "") {

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	retry "github.com/licensedesk/licensedesk/internal/backoff"
+	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/mailintake/reply"
 )
@@ -542,8 +543,7 @@ func (s *Sender) compose(e ledger.OutboxEntry) (*reply.Reply, error) {
 	r, err := s.composer.Compose(e)
 	if err != nil {
 		k := permanent
-		var t interface{ Temporary() bool }
-		if errors.As(err, &t) && t.Temporary() {
+		if fault.IsTemporary(err) {
 			k = deferred
 		}
 		return nil, &Error{Stage: "compose", kind: k, Err: err}
@@ -618,38 +618,6 @@ func (s *Sender) closeSession(quit bool) {
 		s.sess.close(quit)
 		s.sess = nil
 	}
-}
-
-// SendOnce composes an entry and sends it on a connection of its own,
-// without touching the outbox: for tests. It returns ErrNoRecipient for
-// an entry that names nobody, and an *Error (see Temporary) when the
-// delivery failed.
-func (s *Sender) SendOnce(ctx context.Context, entry ledger.OutboxEntry) error {
-	if entry.Origin.From == "" {
-		return ErrNoRecipient
-	}
-	r, err := s.compose(entry)
-	if err != nil {
-		return err
-	}
-	if err := checkReply(r); err != nil {
-		return err
-	}
-	ss, err := s.dial(ctx, s.deadlineFor(ctx))
-	if err != nil {
-		return err
-	}
-	if err := transact(ss, r); err != nil {
-		ss.close(false)
-		var e *Error
-		if errors.As(err, &e) && e.kind == permanent {
-			s.stats.Failed()
-		}
-		return err
-	}
-	ss.close(true)
-	s.stats.Sent()
-	return nil
 }
 
 // Flush is the delivery of a one-shot command (`mail ingest`, SPEC §6): it

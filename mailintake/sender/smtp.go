@@ -55,9 +55,6 @@ func parseURL(raw string) (endpoint, error) {
 		redacted: e.Redacted}, nil
 }
 
-// isLoopback says whether a host may be spoken to in plain text.
-func isLoopback(host string) bool { return mailurl.IsLoopback(host) }
-
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "…"
@@ -100,20 +97,6 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Temporary reports whether retrying the same reply later can succeed.
 func (e *Error) Temporary() bool { return e.kind != permanent }
-
-// Temporary reports whether err is a delivery failure that a retry can
-// cure. Errors that are not delivery failures count as temporary: a fault
-// of ours must never drop a reply.
-func Temporary(err error) bool {
-	if errors.Is(err, ErrNoRecipient) {
-		return false
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Temporary()
-	}
-	return err != nil
-}
 
 // ErrNoRecipient means the entry names nobody to answer; it is acknowledged
 // without sending.

@@ -178,9 +178,6 @@ func parseURL(raw string) (endpoint, error) {
 		mailbox: e.Mailbox, redacted: e.Redacted}, nil
 }
 
-// isLoopback accepts "localhost" and loopback addresses.
-func isLoopback(host string) bool { return mailurl.IsLoopback(host) }
-
 // sameMailbox compares mailbox names, INBOX case-insensitively (RFC 3501
 // §5.1).
 func sameMailbox(a, b string) bool {

@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"github.com/licensedesk/licensedesk/internal/mailurl"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -50,7 +51,7 @@ func checkURL(t *testing.T, raw, pass string) {
 	if pass != "" && strings.Contains(ep.redacted, pass) {
 		t.Fatalf("redacted URL %q shows the password", ep.redacted)
 	}
-	if ep.security == plain && !isLoopback(ep.host) {
+	if ep.security == plain && !mailurl.IsLoopback(ep.host) {
 		t.Fatalf("plain IMAP accepted to %q", ep.host)
 	}
 	if ep.mailbox == "" || ep.user == "" || ep.password == "" || ep.addr == "" {
