@@ -35,7 +35,7 @@ func BenchmarkUnderstand(b *testing.B) {
 }
 
 func TestUnderstandReadsARequest(t *testing.T) {
-	raw := []byte("From: it@contoso.com\r\nSubject: Licences\r\n\r\nMerci d'ajouter 5 licences E3.\r\n\r\nLe lun. 16 nov. 2026 à 10:12, Desk <d@x.com> a écrit :\r\n> Merci d'ajouter 9 licences E5.\r\n")
+	raw := []byte("From: it@contoso.com\r\nSubject: Licences\r\n\r\nMerci d'ajouter 5 licences Office 365 E3.\r\n\r\nLe lun. 16 nov. 2026 à 10:12, Desk <d@x.com> a écrit :\r\n> Merci d'ajouter 9 licences E5.\r\n")
 	u, err := mailintake.Understand(raw, ledger.DefaultCatalog(), []string{"contoso.com"}, nil)
 	if err != nil {
 		t.Fatal(err)

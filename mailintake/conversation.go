@@ -65,3 +65,15 @@ func onlyNoRequest(issues []reader.Issue) bool {
 	}
 	return true
 }
+
+// context is what the earlier request leaves for an answer to complete
+// (SPEC §4.6): what it understood and what it asked.
+func (c *conversation) context() *reader.Context {
+	understood := c.res.Understood
+	if len(understood) == 0 {
+		for _, o := range c.res.Ops {
+			understood = append(understood, ledger.Op{Kind: o.Op, SKU: o.SKU, Quantity: o.Quantity, Users: o.Users, To: o.To})
+		}
+	}
+	return &reader.Context{Understood: understood, Missing: c.res.Errors}
+}

@@ -202,20 +202,39 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 		subject = ""
 	}
 
-	reading := reader.Read(subject, body, in.ledger.Catalog(), reader.Options{Domains: t.Domains})
+	// Issue 9: the reader resolves family names ("E3") and checks "from N
+	// to M" against what the tenant holds (one round trip).
+	view, err := in.ledger.Show(ctx, t.ID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	opt := reader.Options{Domains: t.Domains, Held: heldOf(view)}
+	if conv != nil {
+		opt.Context = conv.context() // SPEC §4.6: an answer completes the earlier request
+	}
+	reading := reader.Read(subject, body, in.ledger.Catalog(), opt)
 	if req.Language == "" {
 		req.Language = reading.Language
 	}
-	if conv != nil && len(reading.Ops) == 0 && onlyNoRequest(reading.Issues) {
+	if conv != nil && len(reading.Ops) == 0 && len(reading.Asks) == 0 && onlyNoRequest(reading.Issues) {
 		// Thanks, an acknowledgement, an auto-reply that slipped past the
 		// guards: attached to the conversation, never answered, so that a
 		// polite customer or another desk's robot never starts a loop.
 		return in.attach(ctx, req, conv.req.ID)
 	}
+	if len(reading.Ops) == 0 && len(reading.Issues) == 0 && len(reading.Asks) > 0 {
+		// A question about the tenant's own licences: answered with the
+		// figures, nothing changes (SPEC §6, status answered).
+		ans, err := in.ledger.Answer(ctx, t.ID, reading.Asks)
+		if err != nil {
+			return Outcome{}, err
+		}
+		return in.record(ctx, req, ledger.Result{Status: ledger.StatusAnswered, Answer: &ans, Understood: nil}, true)
+	}
 	if len(reading.Issues) > 0 || len(reading.Ops) == 0 {
 		res := ledger.Result{Status: ledger.StatusNeedsClarification, Understood: reading.Ops}
 		for _, is := range reading.Issues {
-			e := ledger.Error{Code: is.Code, Message: is.Text, Candidates: is.Candidates}
+			e := ledger.Error{Code: is.Code, Message: is.Text, Candidates: is.Candidates, Partial: is.Partial}
 			if reading.Language == req.Language {
 				e.Detail = is.Detail // written in the message's language: only when the reply's too
 			}
@@ -444,4 +463,16 @@ func firstLine(s string) string {
 // ask: the same detector as for every other message.
 func detectLanguage(subject, body string) string {
 	return reader.Read(subject, body, nil, reader.Options{}).Language
+}
+
+// heldOf is what the tenant holds for the reader: each product it has a
+// subscription to, with its total (R-TOTAL).
+func heldOf(v ledger.TenantView) map[string]int {
+	held := make(map[string]int, len(v.Products))
+	for _, p := range v.Products {
+		if len(p.Subscriptions) > 0 {
+			held[p.SKU] = p.Total
+		}
+	}
+	return held
 }

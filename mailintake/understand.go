@@ -23,8 +23,10 @@ type Understanding struct {
 
 // Understand runs the CPU-bound steps of Ingest on raw bytes: decode with
 // bounds, the loop guards, quote and signature stripping, and the request
-// reader (with the tenant's domains). It is what `licensedesk bench mail`
-// and BenchmarkUnderstand measure (SPEC §8: raw bytes to request).
+// reader (with the tenant's domains, but not its holdings: a family name
+// such as "E3" and a "from N to M" are then asked about, issue 9). It is
+// what `licensedesk bench mail` and BenchmarkUnderstand measure (SPEC §8:
+// raw bytes to request).
 func Understand(raw []byte, cat *ledger.Catalog, domains, own []string) (Understanding, error) {
 	msg, err := decode.Parse(bytes.NewReader(raw), decode.DefaultLimits())
 	if err != nil {

@@ -365,3 +365,52 @@ var windows1252C1 = [32]rune{
 func isControl(r rune) bool {
 	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
 }
+
+// unflow undoes format=flowed (RFC 3676) on decoded text whose line ends
+// are LF: a line that ends in a space was broken by the sender's client to
+// fit its width (a soft break, §4.2), so it is joined with the next line of
+// the same quote depth; with DelSp=yes that space was added by the client and
+// is deleted (§4.5), otherwise it is kept between the words. A product name
+// split over two lines ("Microsoft 365 ⏎Business Premium") is one name again
+// for the reader (issue 9, class 6).
+//
+// Quote markers (">" at the start of a line, §4.5) are kept, one "> " per
+// level, so that the quote stripper still sees quoted history; space
+// stuffing (§4.4) is removed. The signature separator "-- " is never a soft
+// break (§4.3). A soft break before a line of another quote depth is taken
+// as a hard one, as §4.5 asks. One pass: linear in the input.
+func unflow(s string, delSp bool) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	joining := false // the previous line ended in a soft break
+	prevDepth := 0
+	for len(s) > 0 {
+		line, rest, nl := strings.Cut(s, "\n")
+		s = rest
+		depth := 0
+		for depth < len(line) && line[depth] == '>' {
+			depth++
+		}
+		content := line[depth:]
+		if len(content) > 0 && content[0] == ' ' {
+			content = content[1:] // space stuffing, or the space after ">"
+		}
+		if joining && depth != prevDepth {
+			b.WriteByte('\n') // improperly flowed: the soft break stands as a hard one
+			joining = false
+		}
+		if !joining && depth > 0 {
+			b.WriteString(strings.Repeat("> ", depth))
+		}
+		soft := nl && strings.HasSuffix(content, " ") && content != "-- "
+		if soft && delSp {
+			content = content[:len(content)-1]
+		}
+		b.WriteString(content)
+		if nl && !soft {
+			b.WriteByte('\n')
+		}
+		joining, prevDepth = soft, depth
+	}
+	return b.String()
+}

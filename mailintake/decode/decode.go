@@ -191,6 +191,9 @@ func Parse(r io.Reader, lim Limits) (*Message, error) {
 
 	if w.plain != nil {
 		m.Text = cleanText(toUTF8(w.plain.body, w.plain.charset, false))
+		if w.plain.flowed {
+			m.Text = unflow(m.Text, w.plain.delSp) // RFC 3676 soft breaks (body.go)
+		}
 	}
 	if w.html != nil {
 		m.HTML = cleanText(toUTF8(w.html.body, w.html.charset, true))
@@ -239,6 +242,8 @@ func validMediaType(mt string) bool {
 type leaf struct {
 	body    []byte // transfer encoding undone
 	charset string // declared, or inherited from the enclosing multipart
+	flowed  bool   // format=flowed (RFC 3676): soft line breaks to undo
+	delSp   bool   // DelSp=yes: the space before a soft break goes too
 }
 
 // walker visits the MIME tree depth first, enforcing the bounds and
@@ -307,7 +312,8 @@ func (w *walker) entity(h Header, body []byte, depth int, inherited string, dige
 	if cs == "" {
 		cs = inherited
 	}
-	*slot = &leaf{body: decodeTransfer(body, h.Get("Content-Transfer-Encoding")), charset: cs}
+	*slot = &leaf{body: decodeTransfer(body, h.Get("Content-Transfer-Encoding")), charset: cs,
+		flowed: strings.EqualFold(params["format"], "flowed"), delSp: strings.EqualFold(params["delsp"], "yes")}
 	return nil
 }
 

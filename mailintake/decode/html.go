@@ -50,8 +50,20 @@ func HTMLToText(s string) string {
 			if !skipping() {
 				w.text(text)
 			}
+		case html.CommentToken:
+			// Word writes a list item's bullet or number between
+			// <!--[if !supportLists]--> and <!--[endif]--> (or their
+			// downlevel-revealed form <![if !supportLists]>, which the
+			// tokenizer also reads as a comment): shown only by clients
+			// without list support. The item is marked as such instead.
+			switch c := strings.ToLower(strings.TrimSpace(string(z.Text()))); {
+			case strings.HasPrefix(c, "[if !supportlists]"):
+				w.listMarker = true
+			case strings.HasPrefix(c, "[endif]"):
+				w.listMarker = false
+			}
 		case html.StartTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
+			name, hasAttr := z.TagName()
 			tag := string(name)
 			if skip[skipHead] > 0 && !inHead[tag] {
 				skip[skipHead] = 0 // a body element implicitly closes <head>
@@ -64,9 +76,14 @@ func HTMLToText(s string) string {
 				}
 				continue
 			}
-			if !skipping() {
-				w.start(tag, tt == html.SelfClosingTagToken)
+			if skipping() {
+				continue
 			}
+			kind := plainElement
+			if hasAttr && (tag == "p" || tag == "div" || tag == "span") {
+				kind = classify(z)
+			}
+			w.startKind(tag, kind, tt == html.SelfClosingTagToken)
 		case html.EndTagToken:
 			name, _ := z.TagName()
 			tag := string(name)
@@ -81,6 +98,49 @@ func HTMLToText(s string) string {
 			}
 		}
 	}
+}
+
+// elementKind is what the class or style of a p, div or span says about
+// it.
+type elementKind uint8
+
+const (
+	plainElement   elementKind = iota
+	wordParagraph              // <p class=MsoNormal>: one line; empty, a blank line
+	wordListItem               // <p class=MsoListParagraph…> or mso-list style: a list item
+	wordListMarker             // <span style='mso-list:Ignore'>: the item's bullet or number
+	gmailQuote                 // <div class=gmail_quote>: quoted history
+)
+
+// classify reads the attributes of a p, div or span (issue 9, class 5:
+// Outlook's Word markup and Gmail's quote markup). Attributes are read as
+// the tokenizer yields them, at most a bounded number, so hostile markup
+// costs no more than its size.
+func classify(z *html.Tokenizer) elementKind {
+	var class, style string
+	for n := 0; n < 32; n++ {
+		key, val, more := z.TagAttr()
+		switch string(key) {
+		case "class":
+			class = strings.ToLower(string(val))
+		case "style":
+			style = strings.ToLower(string(val))
+		}
+		if !more {
+			break
+		}
+	}
+	switch {
+	case strings.Contains(style, "mso-list:ignore"):
+		return wordListMarker
+	case strings.HasPrefix(class, "msolistparagraph"), strings.Contains(style, "mso-list:") && strings.HasPrefix(class, "mso"):
+		return wordListItem
+	case strings.HasPrefix(class, "mso"):
+		return wordParagraph
+	case strings.Contains(class, "gmail_quote") && !strings.Contains(class, "gmail_attr"):
+		return gmailQuote
+	}
+	return plainElement
 }
 
 // Kinds of elements whose content is hidden. <head> is tracked apart
@@ -141,7 +201,17 @@ var (
 // text, so that closing tags, empty elements and trailing <br>s never pile
 // up blank lines.
 type textWriter struct {
-	out      strings.Builder
+	out   strings.Builder
+	runes int  // visible runes written so far
+	cell  bool // a table cell started on an open line: separate it with " | "
+	// listMarker is set inside Word's <!--[if !supportLists]--> block and
+	// marker hides the content of <span style='mso-list:Ignore'>: the
+	// bullet or number of a list item, written as "- " instead.
+	listMarker bool
+	marker     int
+	// open Word paragraphs and Gmail quotes, innermost last, so that their
+	// end tag is laid out the way their start tag was (bounded).
+	kinds    []opened
 	lineOpen bool // the current line has text
 	space    bool // collapsed white space is pending
 	breaks   int  // pending line ends: 1 = new line, 2 = blank line
@@ -157,6 +227,80 @@ func (w *textWriter) requestBreak(n int) {
 	w.breaks = max(w.breaks, n)
 }
 
+// maxKinds bounds the open elements whose kind is remembered.
+const maxKinds = 64
+
+// opened is a p, div or span open while some element of a special kind is:
+// its end tag must undo what its start tag did.
+type opened struct {
+	tag   string
+	kind  elementKind
+	runes int // visible runes written when it opened
+}
+
+// startKind opens a p, div or span whose class or style may change its
+// layout: Word's paragraphs are lines (its empty paragraphs make the blank
+// lines), its list paragraphs are list items, its list markers are hidden,
+// and a Gmail quote is quoted like a blockquote.
+func (w *textWriter) startKind(tag string, kind elementKind, selfClosing bool) {
+	if selfClosing || kind == plainElement && len(w.kinds) == 0 {
+		w.start(tag, selfClosing)
+		return
+	}
+	if len(w.kinds) >= maxKinds {
+		w.start(tag, false) // beyond the bound, laid out plainly
+		return
+	}
+	w.kinds = append(w.kinds, opened{tag: tag, kind: kind, runes: w.runes})
+	switch kind {
+	case plainElement:
+		w.start(tag, false)
+	case wordParagraph:
+		w.requestBreak(1)
+	case wordListItem:
+		w.requestBreak(1)
+		w.bullet = true
+	case wordListMarker:
+		w.marker++
+	case gmailQuote:
+		w.requestBreak(2)
+		w.quote++
+	}
+}
+
+// endKind closes the innermost open element named tag that startKind
+// remembered, and those left open inside it. It reports whether the end
+// tag was handled; false leaves it to end's plain layout.
+func (w *textWriter) endKind(tag string) bool {
+	i := len(w.kinds) - 1
+	for i >= 0 && w.kinds[i].tag != tag {
+		i--
+	}
+	if i < 0 {
+		return false
+	}
+	special := w.kinds[i].kind != plainElement
+	for len(w.kinds) > i {
+		o := w.kinds[len(w.kinds)-1]
+		w.kinds = w.kinds[:len(w.kinds)-1]
+		switch o.kind {
+		case wordParagraph, wordListItem:
+			if w.runes == o.runes {
+				w.requestBreak(2) // Word's empty paragraph: a blank line
+			} else {
+				w.requestBreak(1)
+			}
+			w.bullet = false
+		case wordListMarker:
+			w.marker = max(w.marker-1, 0)
+		case gmailQuote:
+			w.requestBreak(2)
+			w.quote = max(w.quote-1, 0)
+		}
+	}
+	return special
+}
+
 func (w *textWriter) start(tag string, selfClosing bool) {
 	switch {
 	case tag == "br":
@@ -164,8 +308,10 @@ func (w *textWriter) start(tag string, selfClosing bool) {
 		w.breaks = min(w.breaks+1, 2)
 		return
 	case tag == "td" || tag == "th":
+		// Cells are kept apart with " | " so that a table of products
+		// and quantities stays a table for the reader (issue 9, class 4).
 		if w.lineOpen {
-			w.space = true
+			w.cell = true
 		}
 		return
 	case tag == "img" || tag == "wbr" || selfClosing && !lineTags[tag] && !paragraphTags[tag]:
@@ -195,6 +341,9 @@ func (w *textWriter) start(tag string, selfClosing bool) {
 }
 
 func (w *textWriter) end(tag string) {
+	if len(w.kinds) > 0 && (tag == "p" || tag == "div" || tag == "span") && w.endKind(tag) {
+		return
+	}
 	switch {
 	case tag == "br": // </br> acts as <br> in browsers
 		w.start("br", false)
@@ -223,6 +372,9 @@ func (w *textWriter) end(tag string) {
 // (including &nbsp;) collapses to one space and invisible format
 // characters are dropped.
 func (w *textWriter) text(b []byte) {
+	if w.listMarker || w.marker > 0 {
+		return // a Word list item's own bullet or number: "- " stands for it
+	}
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		i += size
@@ -276,11 +428,15 @@ func (w *textWriter) put(r rune) {
 			w.bullet = false
 		}
 		w.lineOpen = true
-		w.space = false
+		w.space, w.cell = false, false
+	} else if w.cell {
+		w.out.WriteString(" | ")
+		w.space, w.cell = false, false
 	} else if w.space {
 		w.out.WriteByte(' ')
 		w.space = false
 	}
+	w.runes++
 	for ; w.preSpace > 0; w.preSpace-- {
 		w.out.WriteByte(' ')
 	}

@@ -1,11 +1,11 @@
 package reader
 
 import (
-	"runtime"
-	"runtime/debug"
+	"fmt"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/licensedesk/licensedesk/ledger"
 )
 
 // hostile are inputs built to trip a parser into quadratic work: long runs
@@ -31,38 +31,35 @@ var hostile = map[string]string{
 	"vendors":         "Microsoft E3 et E5 ",
 }
 
-// TestReadIsLinearOnHostileInput reads each hostile input at 8 and 64 KiB:
-// linear work takes about eight times as long, quadratic work sixty-four. The
-// bound leaves room for a loaded machine. The collector is off while timing
-// (and run by hand between reads): its first cycles start only past a few
-// megabytes, which would make the larger input look slower than it is.
-func TestReadIsLinearOnHostileInput(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test")
-	}
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	measure := func(body string) time.Duration {
-		best := time.Hour
-		for range 5 {
-			runtime.GC()
-			start := time.Now()
-			Read("", body, testCatalog, contoso)
-			best = min(best, time.Since(start))
-		}
-		return best
-	}
+// TestReadHandlesHostileInput reads each hostile input at 64 KiB: the read
+// ends, asks at most the bounded number of questions, and applies nothing
+// it could not account for. How the time grows with the input is measured
+// by BenchmarkReadHostile (8 and 64 KiB), not asserted here: tests assert
+// behaviour, benchmarks speed.
+func TestReadHandlesHostileInput(t *testing.T) {
 	for name, unit := range hostile {
 		t.Run(name, func(t *testing.T) {
-			small := measure(strings.Repeat(unit, (8<<10)/len(unit)))
-			large := measure(strings.Repeat(unit, (64<<10)/len(unit)))
-			if large > time.Second {
-				t.Errorf("64 KiB took %v", large)
-			}
-			// Below a few milliseconds timer noise dominates.
-			if large > 3*time.Millisecond && large > 24*small {
-				t.Errorf("8 KiB took %v, 64 KiB %v: not linear", small, large)
+			r := Read("", strings.Repeat(unit, (64<<10)/len(unit)), testCatalog, contoso)
+			if len(r.Issues) > maxIssues+1 || len(r.Ops) > ledger.MaxOpsPerReq {
+				t.Errorf("%d ops, %d issues", len(r.Ops), len(r.Issues))
 			}
 		})
+	}
+}
+
+// BenchmarkReadHostile reads each hostile input at 8 and 64 KiB: linear work
+// takes about eight times as long for the larger one.
+func BenchmarkReadHostile(b *testing.B) {
+	for name, unit := range hostile {
+		for _, size := range []int{8 << 10, 64 << 10} {
+			body := strings.Repeat(unit, size/len(unit))
+			b.Run(fmt.Sprintf("%s/%dKiB", name, size>>10), func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				for b.Loop() {
+					Read("", body, testCatalog, contoso)
+				}
+			})
+		}
 	}
 }
 

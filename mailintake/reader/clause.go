@@ -82,16 +82,46 @@ func (d *doc) trigger(k int) (verbInfo, bool) {
 			return v, false
 		}
 	}
+	if v.noun && (referenceBefore[p1] || p1 == "bon" || p1 == "purchase") {
+		return v, false // "Référence commande", "n° de commande", "purchase order": a reference
+	}
+	switch t.fold {
+	case "get", "gets", "have", "haves", "avoir", "obtenir", "recevoir":
+		// Only "can we get", "could I have", "please can we have",
+		// "pourrions-nous avoir", "puis-je obtenir" ask for something.
+		if !d.modalSubjectBefore(k) {
+			return v, false
+		}
+	}
 	switch {
 	case (p1 == "si" || p1 == "au" || p1 == "if") &&
 		(t.fold == "besoin" || t.fold == "needed" || t.fold == "required" || t.fold == "need"),
 		t.fold == "set" && (nx == "up" || nx == "of"),
 		t.fold == "give" && (nx == "up" || nx == "back"),
+		t.fold == "top" && nx != "up",
 		t.fold == "drop" && (nx == "by" || nx == "off" || nx == "me" || nx == "us"),
 		t.fold == "return" && (nx == "to" || nx == "home"):
 		return v, false
 	}
 	return v, true
+}
+
+// modalSubjectBefore reports a modal and its subject right before token k:
+// "can we", "could I", "may we", "pourrions-nous", "puis-je", "pouvons-nous".
+func (d *doc) modalSubjectBefore(k int) bool {
+	p := d.prevWords(k, 2)
+	if len(p) < 2 {
+		return false
+	}
+	a, b := d.toks[p[1]].fold, d.toks[p[0]].fold
+	switch {
+	case (a == "can" || a == "could" || a == "may") && (b == "we" || b == "i"):
+		return true
+	case (a == "pourrions" || a == "pouvons") && b == "nous", (a == "puis" || a == "pourrais") && b == "je",
+		(a == "pouvez" || a == "pourriez") && b == "vous" && (d.toks[k].fold == "obtenir"):
+		return true
+	}
+	return false
 }
 
 // inIdentifier reports a word glued to others by "_" or "." ("nil_add_12",
@@ -100,6 +130,14 @@ func (d *doc) inIdentifier(k int) bool {
 	glued := func(j int) bool {
 		t := d.toks[j]
 		return t.kind == tPunct && (t.lower == "_" || t.lower == ".")
+	}
+	// "NW-2026-118", "CMD-2026-1142": a number glued by a dash to a word is
+	// a reference (issue 9, class 3).
+	if d.toks[k].kind == tNum && k > 1 && !d.toks[k].space && !d.toks[k].line {
+		if p := d.toks[k-1]; p.kind == tPunct && (p.lower == "-" || p.lower == "/") && !p.space && !p.line &&
+			d.toks[k-2].kind == tWord {
+			return true
+		}
 	}
 	if k > 0 && !d.toks[k].space && !d.toks[k].line && glued(k-1) && k > 1 && !d.toks[k-1].space && d.toks[k-2].kind != tPunct {
 		return true
@@ -386,14 +424,15 @@ var itemNoise = wordSet("de", "des", "d", "x", "pour", "for", "of", "more", "add
 
 // skipReason tells why a clause is not a request, or "" when it is one.
 func (d *doc) skipReason(c clause) string {
-	if d.anyWord(c.lo, c.hi, priceWords) {
+	// A price word before the verb makes the clause a question ("how much
+	// would it cost to add 5 E3?", "un devis pour ajouter 5 E3"); after it,
+	// the question rides along with the request ("could we add 2 more, and
+	// how much would that be?"), which R-COST answers.
+	if hi := c.verb; hi < 0 && d.anyWord(c.lo, c.hi, priceWords) || hi >= 0 && d.anyWord(c.lo, hi, priceWords) {
 		return "price"
 	}
 	if d.phraseAt(d.firstWord(c.lo, c.hi), c.hi, gratitudeP) {
 		return "thanks" // "merci pour l'ajout des 5 E3", "thanks for the E3 order"
-	}
-	if d.anyPhrase(c.lo, c.hi, hypotheticalsP) {
-		return "hypothetical"
 	}
 	if c.verb < 0 {
 		return ""

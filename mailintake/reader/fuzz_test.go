@@ -14,8 +14,31 @@ import (
 func FuzzRead(f *testing.F) {
 	f.Add("Ajout de licences", "Merci d'ajouter 5 licences E3 et de retirer 2 E1.")
 	f.Add("", "assign E3 to alice@contoso.com and bob@fabrikam.com")
+	answering := contoso
+	answering.Context = &Context{
+		Understood: []ledger.Op{{Kind: ledger.OpAdd, SKU: "STANDARDPACK", Quantity: 2}},
+		Missing: []ledger.Error{
+			{Code: ledger.AmbiguousProduct, Candidates: []string{"ENTERPRISEPACK", "SPE_E3"}, Partial: &ledger.Op{Kind: ledger.OpAdd, Quantity: 3}},
+			{Code: ledger.QuantityMissing, Partial: &ledger.Op{Kind: ledger.OpSet, SKU: "SPB"}},
+			{Code: ledger.InvalidRequest, Partial: &ledger.Op{Kind: ledger.OpAssign, SKU: "ENTERPRISEPACK"}},
+			{Code: ledger.UnknownProduct, Partial: &ledger.Op{Kind: ledger.OpSwitch, To: "SPB", Users: []string{"alice@contoso.com"}}},
+		},
+	}
 	f.Fuzz(func(t *testing.T, subject, body string) {
-		r := Read(subject, body, testCatalog, contoso)
+		// A new message, and the same text as an answer in a conversation
+		// (SPEC §4.6): the same promises hold for both.
+		checkReading(t, Read(subject, body, testCatalog, contoso))
+		checkReading(t, Read("", body, testCatalog, answering))
+		if answering.Context.Missing[0].Partial.SKU != "" {
+			t.Fatal("reading an answer changed the context")
+		}
+	})
+}
+
+// checkReading checks what a caller relies on in a reading.
+func checkReading(t *testing.T, r Reading) {
+	t.Helper()
+	{
 		if r.Language != "fr" && r.Language != "en" {
 			t.Fatalf("language %q", r.Language)
 		}
@@ -25,8 +48,19 @@ func FuzzRead(f *testing.F) {
 		if len(r.Ops) > ledger.MaxOpsPerReq {
 			t.Fatalf("%d ops", len(r.Ops))
 		}
-		if len(r.Ops) == 0 && len(r.Issues) == 0 {
-			t.Fatal("neither an op nor an issue")
+		if len(r.Ops) == 0 && len(r.Issues) == 0 && len(r.Asks) == 0 {
+			t.Fatal("neither an op, an issue nor a question")
+		}
+		if len(r.Asks) > ledger.MaxOpsPerReq {
+			t.Fatalf("%d asks", len(r.Asks))
+		}
+		for _, a := range r.Asks {
+			if a.Unused == (a.SKU != "") || a.More < 0 || a.More > ledger.MaxQuantity {
+				t.Fatalf("ask %+v", a)
+			}
+			if _, ok := testCatalog.Get(a.SKU); a.SKU != "" && !ok {
+				t.Fatalf("ask %+v: not a catalog SKU", a)
+			}
 		}
 		for _, u := range r.Understood {
 			if !utf8.ValidString(u) {
@@ -47,8 +81,16 @@ func FuzzRead(f *testing.F) {
 				if op.Quantity < 0 || op.Quantity > ledger.MaxQuantity || len(op.Users) != 0 {
 					t.Fatalf("op %+v", op)
 				}
-			case ledger.OpAssign, ledger.OpUnassign:
-				if len(op.Users) == 0 || len(op.Users) > ledger.MaxUsersPerOp || op.Quantity != 0 {
+			case ledger.OpAssign, ledger.OpUnassign, ledger.OpSwitch:
+				if op.Kind == ledger.OpSwitch {
+					to, ok := testCatalog.Get(op.To)
+					if !ok || to.SKU != op.To || op.To == op.SKU || op.All == (len(op.Users) > 0) {
+						t.Fatalf("switch %+v", op)
+					}
+				} else if len(op.Users) == 0 {
+					t.Fatalf("op %+v", op)
+				}
+				if len(op.Users) > ledger.MaxUsersPerOp || op.Quantity != 0 {
 					t.Fatalf("op %+v", op)
 				}
 				for _, u := range op.Users {
@@ -75,6 +117,11 @@ func FuzzRead(f *testing.F) {
 			if (is.Code == ledger.AmbiguousProduct) != (len(is.Candidates) > 1) {
 				t.Fatalf("issue %+v: candidates", is)
 			}
+			if p := is.Partial; p != nil {
+				if _, ok := testCatalog.Get(p.SKU); p.SKU != "" && !ok || len(p.Users) > ledger.MaxUsersPerOp {
+					t.Fatalf("issue %+v: partial %+v", is, *p)
+				}
+			}
 		}
-	})
+	}
 }

@@ -21,6 +21,13 @@ type index struct {
 	root  *trieNode
 	names []nameWords // every name, for the "Microsoft E3" check
 	depth int         // the most words in a name
+	// family maps the words of a name without its vendor words ("e3",
+	// "exchange", "entra id") to every product one of whose names is
+	// those words, after vendor words and before more words: "E3" is the
+	// family of Office 365 E3 and Microsoft 365 E3, "Exchange" that of the
+	// Exchange Online plans (issue 9, class 7). Names the catalog gives to
+	// several products ("Office 365 Business Premium") make no family.
+	family map[string][]string
 }
 
 type trieNode struct {
@@ -39,10 +46,10 @@ type nameWords struct {
 var vendorWords = map[string]bool{"microsoft": true, "office": true, "m365": true, "o365": true}
 
 func newIndex(cat *ledger.Catalog) *index {
-	ix := &index{root: &trieNode{}}
+	ix := &index{root: &trieNode{}, family: map[string][]string{}}
 	for _, p := range cat.All() {
 		names := append([]string{p.SKU, p.Name, p.GUID}, p.Aliases...)
-		for _, n := range names {
+		for ni, n := range names {
 			k := ledger.NormalizeName(n)
 			words := strings.Fields(k)
 			if len(words) == 0 {
@@ -65,9 +72,41 @@ func newIndex(cat *ledger.Catalog) *index {
 				node.skus = cat.Lookup(k)
 			}
 			ix.names = append(ix.names, nameWords{sku: p.SKU, words: words})
+			if len(node.skus) == 1 && ni != 0 && ni != 2 {
+				ix.addFamily(p.SKU, words) // names people write: not the String ID nor the GUID
+			}
 		}
 	}
 	return ix
+}
+
+// addFamily records sku under every leading part of a name's words once its
+// vendor words are dropped: "Microsoft 365 E3" under "e3", "Exchange Online
+// (Plan 1)" under "exchange", "exchange online", "exchange online plan"…
+func (ix *index) addFamily(sku string, words []string) {
+	i := 0
+	for i < len(words) && (vendorWords[words[i]] || words[i] == "365") {
+		i++
+	}
+	for j := i + 1; j <= len(words); j++ {
+		k := strings.Join(words[i:j], " ")
+		if !slices.Contains(ix.family[k], sku) {
+			ix.family[k] = append(ix.family[k], sku)
+		}
+	}
+}
+
+// familyOf returns the family of a name's words (vendor words first are
+// dropped), nil when it has none.
+func (ix *index) familyOf(words []string) []string {
+	i := 0
+	for i < len(words) && (vendorWords[words[i]] || words[i] == "365") {
+		i++
+	}
+	if i == len(words) {
+		return nil
+	}
+	return ix.family[strings.Join(words[i:], " ")]
 }
 
 // productsWith returns the SKUs having one name that holds every word of

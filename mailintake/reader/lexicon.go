@@ -19,6 +19,7 @@ const (
 	cNeed               // besoin, il faut, need: N more or N in total, as the words say
 	cAssign             // attribuer, assign, give
 	cUnassign           // désattribuer, unassign, revoke
+	cSwitch             // upgrade, move, switch, migrer, basculer: users from one product to another (R-SWITCH)
 )
 
 // form is the grammatical form of a trigger word: only some are requests.
@@ -38,6 +39,10 @@ type verbInfo struct {
 	// needsTarget marks verbs that only ask for something with a target
 	// quantity ("passer à 40"): "passer une commande" is not a request.
 	needsTarget bool
+	// noun marks a noun that asks ("ajout", "commande", "besoin"): it also
+	// names things ("Référence commande"), so a lone number next to it
+	// never borrows the message's product.
+	noun bool
 }
 
 var verbs = map[string]verbInfo{}     // accented lower-case form
@@ -64,19 +69,19 @@ func addVerb(w string, v verbInfo) {
 // frER adds the forms of a regular French -er verb from its stem.
 func frER(stem string, v verbInfo) {
 	for _, e := range []string{"er"} {
-		addVerb(stem+e, verbInfo{v.class, fInfinitive, v.needsTarget})
+		addVerb(stem+e, verbInfo{class: v.class, form: fInfinitive, needsTarget: v.needsTarget})
 	}
 	for _, e := range []string{"ez", "e", "es", "ons", "ent", "iez", "ions"} {
-		addVerb(stem+e, verbInfo{v.class, fRequest, v.needsTarget})
+		addVerb(stem+e, verbInfo{class: v.class, form: fRequest, needsTarget: v.needsTarget})
 	}
 	for _, e := range []string{"é", "ée", "és", "ées"} {
-		addVerb(stem+e, verbInfo{v.class, fParticiple, v.needsTarget})
+		addVerb(stem+e, verbInfo{class: v.class, form: fParticiple, needsTarget: v.needsTarget})
 	}
 	for _, e := range []string{"ais", "ait", "aient", "a", "èrent"} {
-		addVerb(stem+e, verbInfo{v.class, fPast, v.needsTarget})
+		addVerb(stem+e, verbInfo{class: v.class, form: fPast, needsTarget: v.needsTarget})
 	}
 	for _, e := range []string{"erai", "eras", "era", "erons", "erez", "eront", "erais", "erait", "erions", "eriez", "eraient"} {
-		addVerb(stem+e, verbInfo{v.class, fFuture, v.needsTarget})
+		addVerb(stem+e, verbInfo{class: v.class, form: fFuture, needsTarget: v.needsTarget})
 	}
 }
 
@@ -85,16 +90,26 @@ func enVerb(class verbClass, needsTarget bool, base string, past ...string) {
 	for _, w := range append([]string{base, base + "s"}, past...) {
 		delete(frForms, w)
 	}
-	addVerb(base, verbInfo{class, fRequest, needsTarget})
-	addVerb(base+"s", verbInfo{class, fRequest, needsTarget})
+	addVerb(base, verbInfo{class: class, form: fRequest, needsTarget: needsTarget})
+	addVerb(base+"s", verbInfo{class: class, form: fRequest, needsTarget: needsTarget})
 	for _, p := range past {
-		addVerb(p, verbInfo{class, fParticiple, needsTarget})
+		addVerb(p, verbInfo{class: class, form: fParticiple, needsTarget: needsTarget})
 	}
 }
 
 func nouns(class verbClass, needsTarget bool, ws ...string) {
 	for _, w := range ws {
-		addVerb(w, verbInfo{class, fRequest, needsTarget})
+		addVerb(w, verbInfo{class: class, form: fRequest, needsTarget: needsTarget, noun: true})
+		// "commande" is also a verb's form: as a noun it names things too.
+		if v, ok := verbs[w]; ok && v.class == class {
+			v.noun = true
+			verbs[w] = v
+		}
+		_, f := foldWord(w)
+		if v, ok := verbsFold[f]; ok && v.class == class && v.form == fRequest {
+			v.noun = true
+			verbsFold[f] = v
+		}
 	}
 }
 
@@ -106,30 +121,30 @@ func init() {
 	for _, s := range []string{"command", "achet"} {
 		frER(s, verbInfo{class: cBuy})
 	}
-	addVerb("achète", verbInfo{cBuy, fRequest, false})
-	addVerb("achètes", verbInfo{cBuy, fRequest, false})
-	addVerb("souscrire", verbInfo{cBuy, fInfinitive, false})
-	addVerb("souscrivez", verbInfo{cBuy, fRequest, false})
-	addVerb("souscrit", verbInfo{cBuy, fParticiple, false})
+	addVerb("achète", verbInfo{class: cBuy, form: fRequest, needsTarget: false})
+	addVerb("achètes", verbInfo{class: cBuy, form: fRequest, needsTarget: false})
+	addVerb("souscrire", verbInfo{class: cBuy, form: fInfinitive, needsTarget: false})
+	addVerb("souscrivez", verbInfo{class: cBuy, form: fRequest, needsTarget: false})
+	addVerb("souscrit", verbInfo{class: cBuy, form: fParticiple, needsTarget: false})
 	nouns(cAdd, false, "ajout", "ajouts", "rajout", "rajouts")
 	nouns(cBuy, false, "achat", "achats", "commande", "commandes", "souscription")
 
 	for _, s := range []string{"supprim", "retir", "enlev", "restitu", "résili"} {
 		frER(s, verbInfo{class: cRemove})
 	}
-	addVerb("enlève", verbInfo{cRemove, fRequest, false})
-	addVerb("enlèves", verbInfo{cRemove, fRequest, false})
+	addVerb("enlève", verbInfo{class: cRemove, form: fRequest, needsTarget: false})
+	addVerb("enlèves", verbInfo{class: cRemove, form: fRequest, needsTarget: false})
 	for _, w := range []string{"rendre"} {
-		addVerb(w, verbInfo{cRemove, fInfinitive, false})
+		addVerb(w, verbInfo{class: cRemove, form: fInfinitive, needsTarget: false})
 	}
 	for _, w := range []string{"rendez", "rends", "rend", "rendons"} {
-		addVerb(w, verbInfo{cRemove, fRequest, false})
+		addVerb(w, verbInfo{class: cRemove, form: fRequest, needsTarget: false})
 	}
 	for _, w := range []string{"rendu", "rendue", "rendus", "rendues"} {
-		addVerb(w, verbInfo{cRemove, fParticiple, false})
+		addVerb(w, verbInfo{class: cRemove, form: fParticiple, needsTarget: false})
 	}
 	for _, w := range []string{"rendait", "rendais", "rendions"} {
-		addVerb(w, verbInfo{cRemove, fPast, false})
+		addVerb(w, verbInfo{class: cRemove, form: fPast, needsTarget: false})
 	}
 	nouns(cRemove, false, "suppression", "suppressions", "retrait", "retraits", "résiliation", "restitution")
 
@@ -140,25 +155,25 @@ func init() {
 	for _, s := range []string{"diminu", "baiss"} {
 		frER(s, verbInfo{class: cDec})
 	}
-	addVerb("réduire", verbInfo{cDec, fInfinitive, false})
+	addVerb("réduire", verbInfo{class: cDec, form: fInfinitive, needsTarget: false})
 	for _, w := range []string{"réduisez", "réduis", "réduisons", "réduise", "réduisiez"} {
-		addVerb(w, verbInfo{cDec, fRequest, false})
+		addVerb(w, verbInfo{class: cDec, form: fRequest, needsTarget: false})
 	}
 	for _, w := range []string{"réduit", "réduite", "réduits", "réduites", "réduisait"} {
-		addVerb(w, verbInfo{cDec, fParticiple, false})
+		addVerb(w, verbInfo{class: cDec, form: fParticiple, needsTarget: false})
 	}
 	nouns(cDec, false, "réduction", "diminution")
 
 	for _, s := range []string{"pass", "port", "ajust", "modifi", "chang", "ramen", "mont"} {
 		frER(s, verbInfo{class: cSet, needsTarget: true})
 	}
-	addVerb("ramène", verbInfo{cSet, fRequest, true})
-	addVerb("ramènes", verbInfo{cSet, fRequest, true})
+	addVerb("ramène", verbInfo{class: cSet, form: fRequest, needsTarget: true})
+	addVerb("ramènes", verbInfo{class: cSet, form: fRequest, needsTarget: true})
 	nouns(cSet, true, "passage")
 
-	nouns(cNeed, false, "besoin", "faut", "faudrait")
-	addVerb("fallait", verbInfo{cNeed, fPast, false})
-	addVerb("faudra", verbInfo{cNeed, fFuture, false})
+	nouns(cNeed, false, "besoin", "besoins", "faut", "faudrait")
+	addVerb("fallait", verbInfo{class: cNeed, form: fPast, needsTarget: false})
+	addVerb("faudra", verbInfo{class: cNeed, form: fFuture, needsTarget: false})
 
 	for _, s := range []string{"attribu", "assign", "affect", "donn", "allou"} {
 		frER(s, verbInfo{class: cAssign})
@@ -168,6 +183,11 @@ func init() {
 		frER(s, verbInfo{class: cUnassign})
 	}
 	nouns(cUnassign, false, "désattribution", "désaffectation")
+
+	for _, s := range []string{"migr", "bascul"} {
+		frER(s, verbInfo{class: cSwitch})
+	}
+	nouns(cSwitch, false, "migration", "bascule", "basculement")
 
 	// Every form so far is French; enVerb takes out the English spellings.
 	for w := range verbsFold {
@@ -181,6 +201,8 @@ func init() {
 	enVerb(cBuy, false, "purchase", "purchased")
 	enVerb(cInc, false, "increase", "increased")
 	enVerb(cInc, false, "raise", "raised")
+	enVerb(cInc, false, "bump", "bumped")
+	enVerb(cInc, false, "top", "topped") // "top up our E1 by 5"
 	enVerb(cRemove, false, "remove", "removed")
 	enVerb(cRemove, false, "return", "returned")
 	enVerb(cRemove, false, "cancel", "cancelled", "canceled")
@@ -195,7 +217,13 @@ func init() {
 	enVerb(cSet, true, "change", "changed")
 	enVerb(cSet, true, "update", "updated")
 	enVerb(cSet, true, "modify", "modified")
-	addVerb("modifies", verbInfo{cSet, fRequest, true})
+	// "take our Business Basic from 14 to 18": a new total, only with one.
+	enVerb(cSet, true, "take", "took", "taken")
+	// "can we get/have 2 more E3", "pourrions-nous avoir 2 E3": requests
+	// only after a modal and its subject (see trigger).
+	enVerb(cAdd, false, "get", "got")
+	nouns(cAdd, false, "have", "avoir", "obtenir", "recevoir")
+	addVerb("modifies", verbInfo{class: cSet, form: fRequest, needsTarget: true})
 	enVerb(cNeed, false, "need", "needed")
 	enVerb(cNeed, false, "require", "required")
 	enVerb(cAssign, false, "assign", "assigned")
@@ -206,6 +234,13 @@ func init() {
 	enVerb(cUnassign, false, "deassign", "deassigned")
 	enVerb(cUnassign, false, "revoke", "revoked")
 	enVerb(cUnassign, false, "deallocate", "deallocated")
+	enVerb(cSwitch, false, "upgrade", "upgraded")
+	enVerb(cSwitch, false, "downgrade", "downgraded")
+	enVerb(cSwitch, false, "move", "moved")
+	enVerb(cSwitch, false, "switch", "switched")
+	addVerb("switches", verbInfo{class: cSwitch, form: fRequest})
+	enVerb(cSwitch, false, "migrate", "migrated")
+	enVerb(cSwitch, false, "convert", "converted")
 	nouns(cRemove, false, "removal", "cancellation")
 	nouns(cDec, false, "reduction")
 	nouns(cAssign, false, "assignment")
@@ -282,19 +317,6 @@ var auxSkip = wordSet("deja", "bien", "recemment", "aussi", "egalement", "ne", "
 // not requests ("will you add" is a request).
 var futureSubject = wordSet("we", "i", "they", "he", "she", "nous", "je", "on", "il", "elle", "ils", "elles")
 var futureAux = wordSet("will", "shall", "allons", "vais", "va", "vont", "going")
-
-// hypotheticals make a clause conditional: not a request.
-var hypotheticals = [][]string{
-	{"si", "besoin"}, {"si", "necessaire"}, {"au", "besoin"}, {"le", "cas", "echeant"},
-	{"au", "cas", "ou"}, {"eventuellement"}, {"peut", "etre"}, {"si", "jamais"},
-	{"si", "nous"}, {"si", "on"}, {"si", "je"}, {"si", "il", "faut"},
-	{"faut", "il"}, {"devrions", "nous"}, {"devons", "nous"}, {"est", "ce", "qu"}, {"est", "ce", "que"},
-	{"if", "needed"}, {"if", "necessary"}, {"if", "required"}, {"if", "need", "be"},
-	{"in", "case"}, {"maybe"}, {"perhaps"}, {"might"}, {"possibly"}, {"whether"},
-	{"if", "we"}, {"if", "i"}, {"should", "we"}, {"do", "we", "need"}, {"do", "i", "need"},
-}
-
-var hypotheticalsP = phrases(hypotheticals...)
 
 // gratitude opens a sentence that thanks for something done: "merci pour
 // l'ajout des 5 E3" is not a new request ("merci de/d'…" is).
@@ -408,6 +430,16 @@ var notCountAfter = wordSet("%", "€", "$", "£", "eur", "euro", "euros", "usd"
 var monthWords = wordSet("janvier", "fevrier", "mars", "avril", "juin", "juillet", "aout",
 	"septembre", "octobre", "novembre", "decembre", "january", "february", "march", "april", "june",
 	"july", "august", "september", "october", "november", "december")
+
+// weekdays before a number make it a date: "lundi 23", "Friday 4"
+// (issue 9, class 3).
+var weekdayWords = wordSet("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+// amountBefore words make the number after them an amount or a code, not a
+// count: "coût 4410", "price 22", "montant 300".
+var amountBefore = wordSet("cout", "couts", "cost", "costs", "prix", "price", "tarif", "montant", "amount",
+	"budget", "centre", "center", "centre")
 
 // currencyBefore: "€5", "EUR 5", "$20".
 var currencyBefore = wordSet("€", "$", "£", "eur", "usd", "chf", "gbp")

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/licensedesk/licensedesk/ledger"
 )
@@ -17,6 +19,11 @@ type doc struct {
 	qtyAt  []int // per token: the quantity mention covering it, or -1
 	prods  []pmention
 	qtys   []qmention
+	sents  []sentence
+	sentAt []int32 // per token: its sentence
+	// used marks the tokens an answer's completion took (SPEC §4.6); nil
+	// outside a conversation.
+	used []bool
 }
 
 // pmention is a product name found in the text.
@@ -25,6 +32,9 @@ type pmention struct {
 	skus    []string // one when certain, several when ambiguous
 	words   []string // the folded words of the name as matched
 	negated bool     // "pas de E5", "except E5"
+	// all are the candidates before the tenant's holdings narrowed them
+	// (issue 9, class 7): a question about "E3" is answered for each.
+	all []string
 }
 
 // qStatus says whether a quantity can be used.
@@ -59,6 +69,10 @@ type qmention struct {
 	role    qRole
 	more    bool // "+5", "another", "une autre"
 	negated bool // "pas 3"
+	// from is the first number of "de 10 à 15" / "from 10 to 15": the
+	// total the sender believes they have (issue 9, class 2).
+	from    int
+	hasFrom bool
 }
 
 // qtysIn returns the quantities starting in [lo, hi); the list is in text
@@ -168,7 +182,16 @@ func softPunct(s string) bool {
 	return false
 }
 
-// findProducts marks every product name, longest match first.
+// findProducts marks every product name, longest match first. A name may
+// run over a line break when the next line continues it ("Microsoft 365
+// ⏎Business Premium" in a hard-wrapped mail): the longest name wins, so a
+// shorter one ("Microsoft 365 Business", Business Premium's old name) is
+// never taken for it (issue 9, class 6).
+//
+// A bare family name is a mention too (issue 9, class 7): "E3" is also
+// the end of "Microsoft 365 E3", and "Exchange", "Entra ID" or "Visio"
+// begin the names of several plans. Its candidates are the whole family;
+// held narrows them to what the tenant holds.
 func (d *doc) findProducts(ix *index) {
 	n := len(d.toks)
 	for i := 0; i < n; {
@@ -181,9 +204,10 @@ func (d *doc) findProducts(ix *index) {
 		end, skipped := -1, 0
 		var skus []string
 		var words, cur []string
+		prefixEnd := -1 // the last token of the deepest prefix reached
 		for k := i; k < n && node != nil; k++ {
 			tk := d.toks[k]
-			if k > i && tk.line {
+			if k > i && tk.line && (tk.blank || len(cur) == 0) {
 				break
 			}
 			key := tk.fold
@@ -214,9 +238,15 @@ func (d *doc) findProducts(ix *index) {
 				break
 			}
 			cur = append(cur, key)
+			prefixEnd = k
 			if node.skus != nil {
 				end, skus = k+1, node.skus
 				words = append(words[:0], cur...)
+			}
+		}
+		if end < 0 {
+			if fam := d.familyMention(ix, i, prefixEnd, cur); fam != nil {
+				end, skus, words = prefixEnd+1, fam, cur
 			}
 		}
 		if end < 0 {
@@ -231,6 +261,8 @@ func (d *doc) findProducts(ix *index) {
 			m.words = append([]string{d.toks[p[0]].fold}, m.words...)
 			m.skus = union(m.skus, ix.productsWith(m.words))
 			m.lo = p[0]
+		} else if fam := ix.familyOf(m.words); len(fam) > len(m.skus) && !vendorWords[m.words[0]] && m.words[0] != "365" {
+			m.skus = union(m.skus, fam) // "E3": Office 365 E3 or Microsoft 365 E3
 		}
 		d.prods = append(d.prods, m)
 		for k := m.lo; k < m.hi; k++ {
@@ -247,6 +279,110 @@ func (d *doc) findProducts(ix *index) {
 			if d.prodAt[k] >= 0 || d.qtyAt[k] >= 0 {
 				break
 			}
+		}
+	}
+}
+
+// familyMention returns the family of the words [i, last] that begin
+// product names without being one ("Exchange", "Entra ID", "Visio"), when
+// they are written as a name (capitalised) next to what counts licences:
+// a number, an article, a unit word ("2 licences Exchange", "another Visio
+// licence", "3 Entra ID licences"). Elsewhere such words are prose ("our
+// teams", "in exchange for").
+func (d *doc) familyMention(ix *index, i, last int, words []string) []string {
+	if last < i {
+		return nil
+	}
+	fam := ix.familyOf(words)
+	if len(fam) == 0 {
+		return nil
+	}
+	first := i
+	for first <= last && (vendorWords[d.toks[first].fold] || d.toks[first].fold == "365") {
+		first++
+	}
+	if first > last {
+		return nil
+	}
+	if r, _ := utf8.DecodeRuneInString(d.text[d.toks[first].start:]); !unicode.IsUpper(r) {
+		return nil
+	}
+	// The name must end where the words do: "Visio Plan 1" is no Visio the
+	// catalog knows, so it is an unknown product, not the family.
+	if open := words[len(words)-1]; familyOpenEnd[open] {
+		return nil
+	}
+	if nx := last + 1; nx < len(d.toks) && !d.toks[nx].line {
+		t := d.toks[nx]
+		if t.kind == tNum || t.kind == tWord && (!stopWords[t.fold] && !unitWords[t.fold] && !itemNoise[t.fold] &&
+			!priceTopic[t.fold] && !figureWords[t.fold] || t.fold != t.lower || hasDigit(t.fold)) {
+			if _, ok := d.trigger(nx); !ok {
+				return nil
+			}
+		}
+		if t.kind == tPunct && (t.lower == "(" || t.lower == "-") {
+			return nil // "Exchange (Plan 3)", "Entra-X"
+		}
+	}
+	countsBefore := func(k int) bool {
+		t := d.toks[k]
+		if t.kind == tNum || unitWords[t.fold] {
+			return true
+		}
+		switch t.fold {
+		case "un", "une", "a", "an", "another", "autre", "de", "des", "d", "of", "more", "extra", "additional", "x":
+			return true
+		}
+		if f := t.fold; len(f) > 1 && f[len(f)-1] == 'x' && allDigits(f[:len(f)-1]) {
+			return true // "1x Visio"
+		}
+		_, isNum := numberWords[t.fold]
+		return isNum
+	}
+	if p := d.prevWords(i, 1); len(p) == 1 && countsBefore(p[0]) {
+		return fam
+	}
+	if nx := d.nextWord(last); nx >= 0 {
+		t := d.toks[nx]
+		if unitWords[t.fold] || t.kind == tNum || t.fold == "more" || t.fold == "de" && d.phraseAt(nx, len(d.toks), moreAfterP) ||
+			len(t.fold) > 1 && t.fold[0] == 'x' && allDigits(t.fold[1:]) {
+			return fam
+		}
+	}
+	return nil
+}
+
+// familyOpenEnd are the words a name cannot end with: more must follow.
+var familyOpenEnd = wordSet("plan", "for", "pour", "les", "de", "des", "of", "and", "et")
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isASCIIDigit(s[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// held narrows the candidates of every product mention to what the tenant
+// holds (issue 9, class 7): one held product of the family is the one
+// meant; several stay candidates; none leaves the family, to be asked
+// about. Without holdings (nil) nothing narrows.
+func (d *doc) held(h map[string]int) {
+	for pi := range d.prods {
+		m := &d.prods[pi]
+		m.all = m.skus
+		if len(m.skus) < 2 || h == nil {
+			continue
+		}
+		var kept []string
+		for _, sku := range m.skus {
+			if _, ok := h[sku]; ok {
+				kept = append(kept, sku)
+			}
+		}
+		if len(kept) > 0 {
+			m.skus = kept
 		}
 	}
 }
@@ -441,9 +577,69 @@ func (d *doc) findQuantities() {
 		}
 		i = q.hi - 1
 	}
+	d.restated()
 	d.adjacentNumbers()
 	d.transitions()
 }
+
+// restated joins a quantity written twice, "trois (3)", "4 (four)", "une
+// (1)", into one; two different values ("3 (4)") are one quantity read two
+// ways. And in "1 des 3 licences", "1 of the 2 E3" the second number counts
+// what the first is taken from: it is no quantity (issue 9, class 3).
+func (d *doc) restated() {
+	drop := make([]bool, len(d.qtys))
+	any := false
+	for a := 0; a+1 < len(d.qtys); a++ {
+		q, r := &d.qtys[a], &d.qtys[a+1]
+		if drop[a] {
+			continue
+		}
+		// "trois (3)": the parenthesis holds nothing but the number.
+		if q.hi < len(d.toks) && d.toks[q.hi].lower == "(" && q.hi+1 == r.lo && r.hi < len(d.toks) &&
+			d.toks[r.hi].lower == ")" {
+			if r.value != q.value || r.status != qOK {
+				q.status = max(q.status, qAmbiguous)
+			}
+			q.hi = r.hi + 1
+			drop[a+1], any = true, true
+			continue
+		}
+		// "1 des 3", "1 of the 2", "2 sur les 5", "1 parmi nos 4".
+		k := q.hi
+		n := 0
+		for k < r.lo && n < 3 && partOfWords[d.toks[k].fold] && !d.toks[k].line {
+			k++
+			n++
+		}
+		if n > 0 && k == r.lo {
+			drop[a+1], any = true, true
+		}
+	}
+	if any {
+		d.dropQuantities(drop)
+	}
+}
+
+// oneOfThe reports "of the 3", "des trois", "de nos 5" from token k: "one"
+// before it is a count of one, and the number after describes.
+func (d *doc) oneOfThe(k int) bool {
+	n := 0
+	for k >= 0 && n < 3 && partOfWords[d.toks[k].fold] {
+		k = d.nextWord(k)
+		n++
+	}
+	if n == 0 || k < 0 {
+		return false
+	}
+	if d.toks[k].kind == tNum {
+		return true
+	}
+	_, isNum := numberWords[d.toks[k].fold]
+	return isNum && d.toks[k].fold != "un" && d.toks[k].fold != "une"
+}
+
+// partOfWords join "1" to "the 2" it is taken from.
+var partOfWords = wordSet("of", "the", "our", "these", "those", "des", "de", "les", "nos", "ces", "sur", "parmi", "out")
 
 // digitQuantity reads a number written in digits at token i.
 func (d *doc) digitQuantity(i int) (qmention, bool) {
@@ -523,6 +719,16 @@ func (d *doc) wordQuantity(i int) (qmention, bool) {
 	}
 	article := f == "un" || f == "une" || (f == "a" || f == "an") && t.lower == f || f == "another"
 	if article {
+		if f == "un" || f == "une" {
+			// "merci d'en ajouter une", "en commander un": the pronoun
+			// stands for what is counted.
+			if pv := d.prevWords(i, 2); len(pv) == 2 && d.toks[pv[1]].fold == "en" {
+				if _, ok := d.trigger(pv[0]); ok {
+					q.value = 1
+					return q, true
+				}
+			}
+		}
 		nx := d.nextWord(i)
 		if nx < 0 {
 			return q, false
@@ -543,6 +749,10 @@ func (d *doc) wordQuantity(i int) (qmention, bool) {
 			if _, isNum := numberWords[nf]; isNum && nf != "un" && nf != "une" {
 				return q, false
 			}
+		}
+		if f != "another" && d.oneOfThe(nx) {
+			q.value = 1 // "une des trois licences", "one of the 3 E5" (issue 9, class 3)
+			return q, true
 		}
 		k := nx
 		if articleAdjectives[nf] {
@@ -566,6 +776,10 @@ func (d *doc) wordQuantity(i int) (qmention, bool) {
 	if f == "neuf" || f == "one" {
 		// "neuf" is also "new"; "one" also a pronoun ("one of our users").
 		nx := d.nextWord(i)
+		if nx >= 0 && f == "one" && d.oneOfThe(nx) {
+			q.value = 1 // "one of the 3 E5 licences"
+			return q, true
+		}
 		if nx < 0 || !(unitWords[d.toks[nx].fold] || d.prodAt[nx] >= 0 || d.toks[nx].fold == "more" ||
 			d.toks[nx].fold == "de" || d.toks[nx].fold == "additional" || d.toks[nx].fold == "extra") {
 			return q, false
@@ -631,7 +845,7 @@ func (d *doc) countContext(q *qmention) bool {
 	if len(prev) > 0 {
 		p1 := d.toks[prev[0]]
 		if p1.kind == tWord && d.prodAt[prev[0]] < 0 {
-			if referenceBefore[w1] || monthWords[w1] || currencyBefore[w1] {
+			if referenceBefore[w1] || monthWords[w1] || currencyBefore[w1] || weekdayWords[w1] || amountBefore[w1] {
 				return false
 			}
 			if referenceUnlessItem[w1] && !d.itemFollows(q.hi) {
@@ -746,8 +960,8 @@ func (d *doc) itemFollows(k int) bool {
 		if d.toks[j].kind == tPunct {
 			continue
 		}
-		if d.prodAt[j] >= 0 || unitWords[d.toks[j].fold] {
-			return true
+		if d.prodAt[j] >= 0 || unitWords[d.toks[j].fold] || d.phraseAt(j, len(d.toks), moreAfterP) {
+			return true // "order 5 E3", "order 3 more"
 		}
 		c++
 	}
@@ -827,6 +1041,11 @@ func (d *doc) transitions() {
 		if j.fold == "a" || j.fold == "to" || j.fold == "-" {
 			drop[a] = true
 			r.role = rTo
+			if q.status == qOK {
+				r.from, r.hasFrom = q.value, true
+			} else {
+				r.status = max(r.status, q.status) // "de ~10 à 15": the start is unsure too
+			}
 		}
 	}
 	d.dropQuantities(drop)

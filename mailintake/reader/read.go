@@ -1,9 +1,11 @@
 package reader
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/licensedesk/licensedesk/ledger"
@@ -23,6 +25,11 @@ type Issue struct {
 	Detail string
 	// Candidates are the SKUs an ambiguous product name could mean.
 	Candidates []string
+	// Partial is what was understood of the operation the issue is about,
+	// its missing part empty (the product, the quantity, the users), so
+	// that the customer's answer can complete it (SPEC §4.6); nil when no
+	// operation was understood at all.
+	Partial *ledger.Op
 }
 
 // Reading is what a message asks for.
@@ -38,6 +45,14 @@ type Reading struct {
 	// Understood holds one line per op, in the message's language, for the
 	// reply ("ajouter 5 × Microsoft 365 Business Premium").
 	Understood []string
+	// Asks are the message's questions about the tenant's own licences
+	// ("how many free E3 do we have?", "combien coûteraient 5 licences de
+	// plus ?", "what licences are we not using?"): a reading with no ops and
+	// no issues but Asks is answered with the figures and changes nothing
+	// (SPEC §6, status answered). A condition whose product is known adds
+	// its product and quantity, so that the answer gives the facts the
+	// customer needs to decide.
+	Asks []ledger.Ask
 }
 
 // Options are what the reader needs to know about the sender's tenant.
@@ -45,6 +60,28 @@ type Options struct {
 	// Domains are the tenant's domains: users named in a request must belong
 	// to one of them (SPEC §4.3).
 	Domains []string
+	// Held maps each product the tenant has a subscription to to its total
+	// (R-TOTAL). A family name ("E3", "Exchange", "Visio") means the one
+	// product of the family the tenant holds, and "from N to M" is a new
+	// total only when N is the current total (issue 9, classes 2 and 7).
+	// nil means unknown: both are then asked about.
+	Held map[string]int
+	// Context is the earlier request of the conversation this message
+	// answers (SPEC §4.6), or nil for a new message.
+	Context *Context
+}
+
+// Context is what a conversation's earlier request left to complete: the
+// operations understood and the questions asked (SPEC §4.6). An answer
+// ("Business Premium, please", "il en faudrait 3", "pour alice@…", "oui,
+// les deux") is read against it.
+type Context struct {
+	// Understood are the operations the earlier request understood (its
+	// Result.Understood, or the operations it applied).
+	Understood []ledger.Op
+	// Missing are the earlier result's questions: Code, Candidates and
+	// Partial are read.
+	Missing []ledger.Error
 }
 
 // Limits on the input (see the package documentation).
@@ -91,14 +128,20 @@ func (r *Reader) Read(subject, body string, opt Options) Reading {
 	if !ok {
 		lang, _ = detectLang(sd.toks)
 	}
-	st := &state{cat: r.cat, lang: lang, domains: domainSet(opt.Domains)}
+	st := &state{cat: r.cat, ix: r.ix, lang: lang, domains: domainSet(opt.Domains), held: opt.Held}
 	st.out.Language = lang
 	for _, d := range []*doc{sd, bd} {
 		d.lang = lang
+		markListNumbers(d.toks)
 		d.findProducts(r.ix)
 		d.findQuantities()
 		d.elliptic(r.ix)
+		d.held(opt.Held)
+		d.sentences()
 		for _, p := range d.prods {
+			if p.negated {
+				continue
+			}
 			for _, sku := range p.skus {
 				if !slices.Contains(st.context, sku) {
 					st.context = append(st.context, sku)
@@ -106,8 +149,19 @@ func (r *Reader) Read(subject, body string, opt Options) Reading {
 			}
 		}
 	}
+	st.subject = subjectVerb(sd)
+	if ctx := opt.Context; ctx != nil {
+		st.answering = true
+		// SPEC §4.6: an answer completes the earlier request's questions;
+		// "1 more" counts the earlier request's one product.
+		bd.used = make([]bool, len(bd.toks))
+		st.complete(bd, ctx, bd.used)
+		if len(st.context) == 0 {
+			st.context = contextProducts(ctx)
+		}
+	}
 	st.process(bd)
-	if st.empty() {
+	if st.empty() && len(st.conds) == 0 && !bd.asks() {
 		// The body asks for nothing certain: the subject may give the verb
 		// for the body's list ("Commande de licences" over "5 E3 et 2 E5"),
 		// or be the request ("Ajout de 3 licences E3").
@@ -127,7 +181,13 @@ func (r *Reader) Read(subject, body string, opt Options) Reading {
 	if truncated {
 		st.issue(Issue{Code: ledger.InvalidRequest, Detail: detailInvalid(lang, invTruncated, "")})
 	}
-	if len(st.out.Ops) == 0 && len(st.out.Issues) == 0 {
+	st.finish(sd, bd)
+	if len(st.out.Ops) == 0 && len(st.out.Issues) == 0 && len(st.out.Asks) == 0 {
+		for _, is := range st.soft {
+			st.issue(is)
+		}
+	}
+	if len(st.out.Ops) == 0 && len(st.out.Issues) == 0 && len(st.out.Asks) == 0 {
 		st.out.Issues = append(st.out.Issues, Issue{Code: ledger.NoRequestFound, Text: clip(subject),
 			Detail: detailNoRequest(lang)})
 	}
@@ -156,10 +216,15 @@ func truncate(s string, n int) (string, bool) {
 // subjectPrefixes are the reply and forward markers of mail clients.
 var subjectPrefixes = []string{"re", "tr", "fwd", "fw", "aw", "wg", "rv", "sv", "vs", "réf", "ref", "r"}
 
+// requestTag is the desk's request id in a subject ("[LD-01KAGZ…]"): a
+// reference, never a product nor a request.
+var requestTag = regexp.MustCompile(`\[LD-[0-9A-Za-z]{20,30}\]`)
+
 // CleanSubject removes the reply and forward prefixes ("Re:", "TR :",
-// "Fwd:", "RE[2]:") from the start of a subject.
+// "Fwd:", "RE[2]:") from the start of a subject, and the desk's request
+// tags.
 func CleanSubject(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(requestTag.ReplaceAllString(s, ""))
 	for range 10 {
 		lower := strings.ToLower(s)
 		found := false
@@ -212,18 +277,63 @@ func domainSet(domains []string) map[string]bool {
 // state is one Read call.
 type state struct {
 	cat     *ledger.Catalog
+	ix      *index
 	lang    string
 	domains map[string]bool
+	held    map[string]int
 	context []string // every product the message names, for "5 de plus" alone
 	vague   []Issue  // "merci d'ajouter les licences": asked only if nothing else answers
 	opsFull bool
 	out     Reading
+	// subject is the verb of the subject ("Commande de licences"), for the
+	// forms and tables of the body that name none.
+	subject verbInfo
+	// conds are the requests that a condition bears on (issue 9, class 1):
+	// never applied; the answer gives their facts or the reply asks.
+	conds []condItem
+	// soft are the issues of needs without a number ("il a besoin
+	// d'Intune"): reported only when nothing else was asked.
+	soft []Issue
+	// answering is set for a message that answers an earlier request.
+	answering bool
+}
+
+// condItem is a request read in a conditional sentence.
+type condItem struct {
+	skus []string // its products (all candidates), nil when it names none
+	qty  int      // its quantity, 0 when none
+	text string   // the sentence
+	cond string   // the condition as written ("si ce n'est pas le cas")
 }
 
 func (st *state) full() bool { return len(st.out.Issues) >= maxIssues }
 
 // empty reports that nothing was found yet.
 func (st *state) empty() bool { return len(st.out.Ops) == 0 && len(st.out.Issues) == 0 }
+
+// subjectVerb returns the verb of a subject that names no item
+// ("Commande de licences", "Add licenses"), or none.
+func subjectVerb(sd *doc) verbInfo {
+	var verb verbInfo
+	n := 0
+	for _, s := range sd.segments() {
+		for _, c := range sd.clauses(s) {
+			if c.verb < 0 || sd.hasItemsBut(c.lo, c.hi, c.verb) || sd.skipReason(c) != "" {
+				continue
+			}
+			verb = c.info
+			n++
+		}
+	}
+	if n != 1 {
+		return verbInfo{}
+	}
+	if verb.class == cNeed {
+		verb.class = cAdd
+	}
+	verb.needsTarget = false
+	return verb
+}
 
 // subjectVerb applies a subject's lone verb ("Commande de licences", "Add
 // licenses") to the lines of the body that only list items ("5 E3 et 2 E5").
@@ -279,26 +389,42 @@ func (st *state) op(op ledger.Op) {
 // process reads the requests of one text, sentence by sentence.
 func (st *state) process(d *doc) {
 	segs := d.segments()
+	used := st.structured(d, segs)
 	for si := 0; si < len(segs) && !st.full(); si++ {
+		if used[si] {
+			continue
+		}
 		cs := d.clauses(segs[si])
 		if len(cs) == 0 {
 			continue
 		}
 		// A verb whose items come on the next lines: "Merci d'ajouter :",
 		// "- 5 E3", "- 2 E5", or a sentence wrapped before its product.
+		// After a colon the items may be set apart by blank lines, as
+		// bullets often are (issue 9, class 4).
 		last := &cs[len(cs)-1]
-		if last.verb >= 0 && (segs[si].colon || !d.hasProduct(last.lo, last.hi)) {
+		if lead := segs[si]; last.verb >= 0 && (lead.colon || !d.hasProduct(last.lo, last.hi)) {
+			extended := false
 			for sj := si + 1; sj < len(segs); sj++ {
 				s2 := segs[sj]
-				if !d.toks[s2.lo].line || d.toks[s2.lo].blank || !d.isItemLine(s2) {
+				first := d.toks[s2.lo]
+				// A blank line may follow the colon, or set bullets apart.
+				blankOK := lead.colon && (d.startsItem(s2) || !extended)
+				if used[sj] || !first.line || first.blank && !blankOK || !d.isItemLine(s2) {
 					break
 				}
 				last.hi = s2.hi
 				last.textHi = d.toks[s2.hi-1].end
 				si = sj
+				extended = true
 				if s2.stop {
 					break
 				}
+			}
+			if extended && last.info.class == cNeed && d.anyPunct(last.verb, last.hi, ":") {
+				// "Here's what we need:" over a list: the list is what to
+				// add (issue 9, class 4).
+				last.info.class = cAdd
 			}
 		}
 		for _, c := range cs {
@@ -308,6 +434,30 @@ func (st *state) process(d *doc) {
 			st.resolve(d, c)
 		}
 	}
+}
+
+// startsItem reports a segment that opens with a list marker: "-", "*",
+// "•", "·", or a list number ("1.").
+func (d *doc) startsItem(s segment) bool {
+	t := d.toks[s.lo]
+	if t.bullet {
+		return true
+	}
+	switch t.lower {
+	case "-", "*", "•", "·", "–", "—", "o", "▪", "◦", "‣", "+":
+		return t.kind == tPunct || t.lower == "o"
+	}
+	return false
+}
+
+// anyPunct reports the punctuation mark p in [lo, hi).
+func (d *doc) anyPunct(lo, hi int, p string) bool {
+	for k := lo; k < hi; k++ {
+		if d.toks[k].kind == tPunct && d.toks[k].lower == p {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *doc) hasProduct(lo, hi int) bool {
@@ -339,10 +489,29 @@ func (it item) hi() int {
 	return it.p.hi
 }
 
-// resolve turns one clause into operations or issues.
+// resolve turns one clause into operations or issues. A clause of a
+// conditional sentence, or one that belongs to a question ("how much
+// would it cost to add 5 E3?"), is no request: its items are kept for the
+// answer (issue 9, class 1).
 func (st *state) resolve(d *doc, c clause) {
-	if d.skipReason(c) != "" {
+	if d.skipReason(c) != "" || d.used != nil && d.usedAll(c, d.used) {
 		return
+	}
+	at := c.verb
+	if at < 0 {
+		at = c.lo
+	}
+	s := d.sentenceOf(at)
+	switch {
+	case s == nil:
+	case s.cond:
+		st.conditional(d, c, s)
+		return
+	case c.verb >= 0 && d.asksInstead(s, c.verb), c.verb < 0 && s.interrog:
+		return // part of a question: finish answers it
+	}
+	if s != nil {
+		s.requested = true
 	}
 	var qs []*qmention
 	var ps []*pmention
@@ -358,7 +527,7 @@ func (st *state) resolve(d *doc, c clause) {
 		}
 	}
 	for _, q := range d.qtysIn(c.lo, c.hi) {
-		if !q.negated {
+		if !q.negated && !d.countsOther(q) {
 			qs = append(qs, q)
 			if q.lo > c.verb && c.verb >= 0 {
 				postQty = true
@@ -386,13 +555,21 @@ func (st *state) resolve(d *doc, c clause) {
 	}
 	text := d.text[c.textLo:c.textHi]
 	class := c.info.class
+	if st.switchRequest(d, c, text, ps, users, qs) {
+		return
+	}
 	if len(users) > 0 && len(qs)+len(ps) == 0 && !units {
 		// Addresses and a verb, no licence named: "remove bob@… from the
 		// group" may not be about licences at all, "assign bob@…" is.
 		switch class {
 		case cAssign, cUnassign, cAdd, cRemove:
+			kind := ledger.OpAssign
+			if class == cUnassign || class == cRemove {
+				kind = ledger.OpUnassign
+			}
 			st.issue(Issue{Code: ledger.UnknownProduct, Text: text,
-				Detail: detailNoProduct(st.lang, d.phrase(users[0], users[len(users)-1]+1))})
+				Detail:  detailNoProduct(st.lang, d.phrase(users[0], users[len(users)-1]+1)),
+				Partial: &ledger.Op{Kind: kind, Users: st.ownUsers(d, users)}})
 		}
 		return
 	}
@@ -433,10 +610,17 @@ func (st *state) seats(d *doc, c clause, text string, qs []*qmention, ps []*pmen
 		}
 		more := d.anyPhrase(it.lo(), afterHi, moreAfterP) || d.anyPhrase(beforeLo, it.lo(), moreBeforeP)
 		less := d.anyPhrase(it.lo(), afterHi, lessAfterP)
-		total := d.anyPhrase(it.lo(), afterHi, totalAfterP) || d.anyPhrase(beforeLo, it.lo(), totalBeforeP)
+		totalAfter := d.anyPhrase(it.lo(), afterHi, totalAfterP)
+		total := totalAfter || d.anyPhrase(beforeLo, it.lo(), totalBeforeP)
 		if it.q != nil {
 			more = more || it.q.more
 			total = total || it.q.role == rTotal
+		}
+		if (class == cAdd || class == cBuy) && total && totalAfter && (it.q == nil || it.q.role != rTotal) &&
+			!d.anyPhrase(beforeLo, it.lo(), totalBeforeP) {
+			// "add five E1 licences in total": what is added, altogether
+			// (issue 9, class 3); "add up to a total of 40" is a total.
+			total = false
 		}
 		if class == cNone && !more && !less {
 			// No verb and no marker of its own: "5 E3" next to "2 E5 de plus".
@@ -446,18 +630,29 @@ func (st *state) seats(d *doc, c clause, text string, qs []*qmention, ps []*pmen
 			}
 			continue
 		}
+		pk := partialKind(class, more, less, total)
 		if it.q == nil {
 			// A product without a quantity.
 			if class == cNone || c.info.needsTarget {
 				continue
 			}
+			if class == cNeed && !more && !less && !total {
+				// "il a besoin d'Intune pour son poste", "they need Teams":
+				// a need without a number mostly explains another request;
+				// asked about only when the message asks nothing else.
+				st.softNeed(d, c, text, it, complete, pk)
+				continue
+			}
 			phrase := d.phrase(it.p.lo, it.p.hi)
+			partial := &ledger.Op{Kind: pk}
 			if len(it.p.skus) == 1 {
 				phrase = productName(st.cat, it.p.skus[0])
+				partial.SKU = it.p.skus[0]
 			} else {
-				st.product(d, c, text, it, complete)
+				st.product(d, c, text, it, complete, partial)
 			}
-			st.issue(Issue{Code: ledger.QuantityMissing, Text: text, Detail: detailQuantity(st.lang, phrase, "", whyNone)})
+			st.issue(Issue{Code: ledger.QuantityMissing, Text: text, Detail: detailQuantity(st.lang, phrase, "", whyNone),
+				Partial: partial})
 			continue
 		}
 		q := it.q
@@ -468,7 +663,14 @@ func (st *state) seats(d *doc, c clause, text string, qs []*qmention, ps []*pmen
 		if it.p == nil && complete && d.describes(q) {
 			continue // "Ajoutez 5 E3 pour nos 2 nouveaux arrivants"
 		}
-		sku, ok := st.product(d, c, text, it, complete)
+		if kind == "" {
+			kind = pk
+		}
+		var qty int
+		if q.status == qOK && why < 0 {
+			qty = q.value
+		}
+		sku, ok := st.product(d, c, text, it, complete, &ledger.Op{Kind: kind, Quantity: qty})
 		name := productName(st.cat, sku)
 		if !ok {
 			name = d.phrase(q.lo, q.hi)
@@ -477,21 +679,64 @@ func (st *state) seats(d *doc, c clause, text string, qs []*qmention, ps []*pmen
 			}
 		}
 		written := d.phrase(q.lo, q.hi)
+		// What was understood of the operation, for the answer to
+		// complete (SPEC §4.6): its quantity is what is asked.
+		partial := &ledger.Op{Kind: kind}
+		if ok {
+			partial.SKU = sku
+		}
 		switch {
+		case !ok && q.status == qOK && why < 0:
+			// The product was asked about; the quantity stands.
 		case q.status == qFuzzy:
-			st.issue(Issue{Code: ledger.QuantityMissing, Text: text, Detail: detailQuantity(st.lang, name, written, whyFuzzy)})
+			st.issue(Issue{Code: ledger.QuantityMissing, Text: text, Detail: detailQuantity(st.lang, name, written, whyFuzzy), Partial: partial})
 		case q.status == qAmbiguous:
-			st.issue(Issue{Code: ledger.QuantityMissing, Text: text, Detail: detailQuantity(st.lang, name, written, whyTwoWays)})
+			st.issue(Issue{Code: ledger.QuantityMissing, Text: text, Detail: detailQuantity(st.lang, name, written, whyTwoWays), Partial: partial})
 		case q.status == qDecimal || q.status == qTooLarge:
-			st.issue(Issue{Code: ledger.InvalidQuantity, Text: text, Detail: detailInvalidQuantity(st.lang, written, q.status, q.value)})
+			st.issue(Issue{Code: ledger.InvalidQuantity, Text: text, Detail: detailInvalidQuantity(st.lang, written, q.status, q.value), Partial: partial})
 		case why >= 0:
-			st.issue(Issue{Code: ledger.QuantityMissing, Text: text, Detail: detailQuantity(st.lang, name, written, why)})
+			st.issue(Issue{Code: ledger.QuantityMissing, Text: text, Detail: detailQuantity(st.lang, name, written, why), Partial: partial})
 		case q.value == 0 && kind != ledger.OpSet:
-			st.issue(Issue{Code: ledger.InvalidQuantity, Text: text, Detail: detailInvalidQuantity(st.lang, written, qOK, 0)})
+			st.issue(Issue{Code: ledger.InvalidQuantity, Text: text, Detail: detailInvalidQuantity(st.lang, written, qOK, 0), Partial: partial})
+		case ok && kind == ledger.OpSet && q.hasFrom && !st.fromMatches(sku, q.from):
+			// Issue 9, class 2: "from 12 to 15" when the tenant holds 14 may
+			// mean a total of 15 or 3 more: asked, with the current total.
+			total, held := st.held[sku]
+			st.issue(Issue{Code: ledger.QuantityMissing, Text: text, Partial: &ledger.Op{Kind: ledger.OpSet, SKU: sku},
+				Detail: detailFromTo(st.lang, name, q.from, q.value, total, held, st.held != nil)})
 		case ok:
 			st.op(ledger.Op{Kind: kind, SKU: sku, Quantity: q.value})
 		}
 	}
+}
+
+// softNeed keeps the issues of a need without a number aside: they are
+// reported only when the message asks for nothing else (see finish).
+func (st *state) softNeed(d *doc, c clause, text string, it item, complete bool, pk ledger.OpKind) {
+	saved := st.out.Issues
+	st.out.Issues = nil
+	partial := &ledger.Op{Kind: pk}
+	phrase := d.phrase(it.p.lo, it.p.hi)
+	if len(it.p.skus) == 1 {
+		phrase = productName(st.cat, it.p.skus[0])
+		partial.SKU = it.p.skus[0]
+	} else {
+		st.product(d, c, text, it, complete, partial)
+	}
+	st.out.Issues = append(st.out.Issues, Issue{Code: ledger.QuantityMissing, Text: clip(text),
+		Detail: detailQuantity(st.lang, phrase, "", whyNone), Partial: partial})
+	st.soft = append(st.soft, st.out.Issues...)
+	st.out.Issues = saved
+}
+
+// fromMatches reports whether "from N" is the tenant's current total of
+// sku (a product it holds no subscription to has 0). Unknown holdings never
+// match: the sender is asked.
+func (st *state) fromMatches(sku string, from int) bool {
+	if st.held == nil {
+		return false
+	}
+	return st.held[sku] == from
 }
 
 // unitsOnly reads a request that names neither a quantity nor a known
@@ -655,37 +900,78 @@ var peopleUnits = wordSet("utilisateur", "utilisateurs", "user", "users", "perso
 // product finds the product of an item. It returns the SKU and true when
 // certain; otherwise it reports an issue (or decides the item is not a
 // request) and returns false, with the SKU when only the quantity is at fault.
-func (st *state) product(d *doc, c clause, text string, it item, complete bool) (string, bool) {
+func (st *state) product(d *doc, c clause, text string, it item, complete bool, partial *ledger.Op) (string, bool) {
 	if it.p != nil {
 		if len(it.p.skus) == 1 {
 			return it.p.skus[0], true
 		}
 		phrase := d.phrase(it.p.lo, it.p.hi)
 		st.issue(Issue{Code: ledger.AmbiguousProduct, Text: text, Candidates: slices.Clone(it.p.skus),
-			Detail: detailAmbiguous(st.lang, st.cat, phrase, it.p.skus)})
+			Detail: detailAmbiguous(st.lang, st.cat, phrase, it.p.skus), Partial: partial})
 		return "", false
 	}
 	q := it.q
 	written := d.phrase(q.lo, q.hi)
 	if phrase := d.unknownPhrase(c, q.lo, q.hi); phrase != "" {
-		st.issue(Issue{Code: ledger.UnknownProduct, Text: text, Detail: detailUnknown(st.lang, st.cat, phrase)})
+		st.issue(Issue{Code: ledger.UnknownProduct, Text: text, Detail: detailUnknown(st.lang, st.cat, phrase), Partial: partial})
 		return "", false
 	}
-	if complete {
-		// A lone number next to complete items is not read from the context.
-		st.issue(Issue{Code: ledger.UnknownProduct, Text: text, Detail: detailNoProduct(st.lang, written)})
+	if complete || !d.borrows(c, q) {
+		// A lone number next to complete items is not read from the context,
+		// nor one that nothing ties to licences (issue 9: a product or a
+		// quantity not attached blocks instead of being guessed).
+		st.issue(Issue{Code: ledger.UnknownProduct, Text: text, Detail: detailNoProduct(st.lang, written), Partial: partial})
 		return "", false
 	}
 	switch len(st.context) {
 	case 1:
 		return st.context[0], true
 	case 0:
-		st.issue(Issue{Code: ledger.UnknownProduct, Text: text, Detail: detailNoProduct(st.lang, written)})
+		st.issue(Issue{Code: ledger.UnknownProduct, Text: text, Detail: detailNoProduct(st.lang, written), Partial: partial})
 	default:
 		st.issue(Issue{Code: ledger.AmbiguousProduct, Text: text, Candidates: slices.Clone(st.context),
-			Detail: detailContextAmbiguous(st.lang, st.cat, written, st.context)})
+			Detail: detailContextAmbiguous(st.lang, st.cat, written, st.context), Partial: partial})
 	}
 	return "", false
+}
+
+// partialKind is the operation a verb and its markers ask for, when the
+// quantity that would settle it is missing or unclear: what the answer
+// completes (SPEC §4.6). "Add or total?" is taken as add, the way the
+// reply restates it ("ajouter ? × …").
+func partialKind(class verbClass, more, less, total bool) ledger.OpKind {
+	if k, why := decide(class, false, rPlain, more, less, total); why < 0 && k != "" {
+		return k
+	}
+	switch class {
+	case cRemove, cDec:
+		return ledger.OpRemove
+	case cSet:
+		return ledger.OpSet
+	case cAssign:
+		return ledger.OpAssign
+	case cUnassign:
+		return ledger.OpUnassign
+	}
+	return ledger.OpAdd
+}
+
+// borrows reports whether a quantity without a product may take the one
+// product the message names: it counts licences ("3 licences
+// supplémentaires", "5 de plus", "2 more") or a verb's pronoun points back
+// at it ("merci d'en ajouter 3", "add them"); or a verb, not a noun that
+// may be a label ("Référence commande … 4410"), governs it.
+func (d *doc) borrows(c clause, q *qmention) bool {
+	if q.more || d.hasPronoun(c.lo, c.hi) {
+		return true
+	}
+	if nx := d.nextWord(q.hi - 1); nx >= 0 {
+		f := d.toks[nx].fold
+		if unitWords[f] || d.phraseAt(nx, c.hi, moreAfterP) || d.phraseAt(nx, c.hi, lessAfterP) {
+			return true
+		}
+	}
+	return c.verb >= 0 && !c.info.noun
 }
 
 // describes reports a lone number that describes rather than asks: it
@@ -702,6 +988,56 @@ func (d *doc) describes(q *qmention) bool {
 	}
 	return false
 }
+
+// countsOther reports a number that counts something other than licences:
+// the noun right after it is a common noun of its own ("dix nouveaux
+// bénévoles", "2 offices", "the two contractors", "deux coordinateurs"),
+// written in lower case and known to no list of the reader (issue 9, class
+// 3). A capitalised word may be a product the catalog does not know ("5
+// Adobe"), which is asked about instead.
+func (d *doc) countsOther(q *qmention) bool {
+	k := d.nextWord(q.hi - 1)
+	for n := 0; k >= 0 && n < 2 && countAdjectives[d.toks[k].fold]; n++ {
+		k = d.nextWord(k)
+	}
+	if k < 0 {
+		return false
+	}
+	t := d.toks[k]
+	if t.kind != tWord || len(t.fold) < 3 || d.prodAt[k] >= 0 || d.qtyAt[k] >= 0 || hasDigit(t.fold) {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(d.text[t.start:]); !unicode.IsLower(r) {
+		return false
+	}
+	f := t.fold
+	if stopWords[f] || unitWords[f] || peopleUnits[f] || itemNoise[f] || notCountAfter[f] || priceWords[f] ||
+		fuzzyWords[f] || negationWords[f] || negationAfter[f] || adverbs[f] || describeWords[f] {
+		return false
+	}
+	if _, ok := numberWords[f]; ok {
+		return false
+	}
+	if _, ok := d.trigger(k); ok {
+		return false
+	}
+	for _, list := range []phraseList{moreAfterP, lessAfterP, totalAfterP} {
+		if d.phraseAt(k, len(d.toks), list) {
+			return false
+		}
+	}
+	return true
+}
+
+// countAdjectives may stand between a number and the noun it counts.
+var countAdjectives = wordSet("new", "nouveaux", "nouvelles", "nouveau", "nouvelle", "futurs", "futures",
+	"prochains", "prochaines", "other", "autres")
+
+// adverbs may follow a quantity without being what it counts: "add 2 now".
+var adverbs = wordSet("now", "immediately", "again", "straight", "right", "maintenant", "immediatement",
+	"aussitot", "asap", "stp", "today", "tonight", "instead", "only", "seulement", "uniquement", "please",
+	"svp", "thanks", "merci", "total", "altogether", "pieces", "piece", "units", "unites", "fois",
+	"licence", "licences", "license", "licenses")
 
 var describeWords = wordSet("pour", "for", "have", "has", "avons", "avez", "ai", "currently",
 	"actuellement", "deja", "already", "existing", "existantes", "existants", "actuelles", "actuels",
@@ -795,7 +1131,11 @@ func (st *state) assignment(d *doc, c clause, text string, qs []*qmention, ps []
 	}
 	if len(at) == 0 {
 		if len(ps) > 0 || len(qs) > 0 {
-			st.issue(Issue{Code: ledger.InvalidRequest, Text: text, Detail: detailInvalid(st.lang, invNoUser, "")})
+			partial := &ledger.Op{Kind: kind}
+			if len(ps) == 1 && len(ps[0].skus) == 1 {
+				partial.SKU = ps[0].skus[0]
+			}
+			st.issue(Issue{Code: ledger.InvalidRequest, Text: text, Detail: detailInvalid(st.lang, invNoUser, ""), Partial: partial})
 		}
 		return
 	}
@@ -834,10 +1174,12 @@ func (st *state) assignment(d *doc, c clause, text string, qs []*qmention, ps []
 		case 1:
 			st.op(ledger.Op{Kind: kind, SKU: st.context[0], Users: users})
 		case 0:
-			st.issue(Issue{Code: ledger.UnknownProduct, Text: text, Detail: detailNoProduct(st.lang, userList(st.lang, users))})
+			st.issue(Issue{Code: ledger.UnknownProduct, Text: text, Detail: detailNoProduct(st.lang, userList(st.lang, users)),
+				Partial: &ledger.Op{Kind: kind, Users: users}})
 		default:
 			st.issue(Issue{Code: ledger.AmbiguousProduct, Text: text, Candidates: slices.Clone(st.context),
-				Detail: detailContextAmbiguous(st.lang, st.cat, userList(st.lang, users), st.context)})
+				Detail:  detailContextAmbiguous(st.lang, st.cat, userList(st.lang, users), st.context),
+				Partial: &ledger.Op{Kind: kind, Users: users}})
 		}
 		return
 	}
@@ -876,11 +1218,29 @@ func (st *state) assignment(d *doc, c clause, text string, qs []*qmention, ps []
 	for i, p := range ps {
 		if len(p.skus) != 1 {
 			st.issue(Issue{Code: ledger.AmbiguousProduct, Text: text, Candidates: slices.Clone(p.skus),
-				Detail: detailAmbiguous(st.lang, st.cat, d.phrase(p.lo, p.hi), p.skus)})
+				Detail:  detailAmbiguous(st.lang, st.cat, d.phrase(p.lo, p.hi), p.skus),
+				Partial: &ledger.Op{Kind: kind, Users: slices.Clone(groups[i])}})
 			continue
 		}
 		st.op(ledger.Op{Kind: kind, SKU: p.skus[0], Users: slices.Clone(groups[i])})
 	}
+}
+
+// ownUsers returns the lower-cased addresses at token indexes at that
+// belong to the tenant's domains, for a partial operation: a foreign one is
+// never carried into an answer.
+func (st *state) ownUsers(d *doc, at []int) []string {
+	var users []string
+	for _, k := range at {
+		u := d.toks[k].lower
+		if st.domains[u[strings.LastIndexByte(u, '@')+1:]] && validAddress(u) && !slices.Contains(users, u) {
+			users = append(users, u)
+		}
+	}
+	if len(users) > ledger.MaxUsersPerOp {
+		users = users[:ledger.MaxUsersPerOp]
+	}
+	return users
 }
 
 // validAddress checks the shape of a lower-cased address the tokenizer found.

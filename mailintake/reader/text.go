@@ -106,6 +106,9 @@ func orList(lang string, items []string) string {
 // userList names at most five users, then how many more.
 func userList(lang string, users []string) string {
 	const shown = 5
+	if len(users) == 0 {
+		return ""
+	}
 	if len(users) <= shown {
 		and := " and "
 		if lang == "fr" {
@@ -153,6 +156,16 @@ func understood(lang string, cat *ledger.Catalog, op ledger.Op) string {
 			return fmt.Sprintf("retirer %s à %s", name, userList(lang, op.Users))
 		}
 		return fmt.Sprintf("unassign %s from %s", name, userList(lang, op.Users))
+	case ledger.OpSwitch:
+		to := productName(cat, op.To)
+		who := map[bool]string{true: "tous les utilisateurs", false: "every user"}[fr]
+		if !op.All {
+			who = userList(lang, op.Users)
+		}
+		if fr {
+			return fmt.Sprintf("passer %s de %s à %s", who, name, to)
+		}
+		return fmt.Sprintf("move %s from %s to %s", who, name, to)
 	}
 	return string(op.Kind) + " " + op.SKU
 }
@@ -288,7 +301,8 @@ const (
 	invTooManyOps
 	invTooManyIssues
 	invTruncated
-	invUsersVerb // "passer alice@… à 40"
+	invUsersVerb  // "passer alice@… à 40"
+	invSwitchSame // "move alice@… from E3 to E3"
 )
 
 func detailInvalid(lang string, why int, arg string) string {
@@ -334,6 +348,11 @@ func detailInvalid(lang string, why int, arg string) string {
 			return fmt.Sprintf("message trop long : seuls les %d premiers Kio ont été lus", maxBody>>10)
 		}
 		return fmt.Sprintf("message too long: only the first %d KiB were read", maxBody>>10)
+	case invSwitchSame:
+		if fr {
+			return "le produit de départ et celui d'arrivée sont les mêmes"
+		}
+		return "the products to move from and to are the same"
 	case invUsersVerb:
 		if fr {
 			return "cette opération ne s'applique pas à des utilisateurs"
@@ -348,4 +367,61 @@ func detailNoRequest(lang string) string {
 		return "aucune demande de licence trouvée"
 	}
 	return "no licence request found"
+}
+
+func detailConditional(lang, cond string) string {
+	if lang == "fr" {
+		if cond != "" {
+			return "la demande dépend d'une condition (" + quoted(lang, cond) + ") : rien n'a été fait ; écrivez-nous quand elle sera ferme"
+		}
+		return "la demande dépend d'une condition : rien n'a été fait ; écrivez-nous quand elle sera ferme"
+	}
+	if cond != "" {
+		return "the request depends on a condition (" + quoted(lang, cond) + "): nothing was done; write again once it is firm"
+	}
+	return "the request depends on a condition: nothing was done; write again once it is firm"
+}
+
+// detailFromTo asks about "from N to M" when N is not the current total,
+// and says what the total is.
+func detailFromTo(lang, name string, from, to, total int, held, known bool) string {
+	if lang == "fr" {
+		switch {
+		case !known:
+			return fmt.Sprintf("« de %d à %d » : nous n'avons pas pu vérifier votre total actuel de %s ; faut-il passer à %d au total ?", from, to, name, to)
+		case !held:
+			return fmt.Sprintf("« de %d à %d » : vous n'avez pas d'abonnement à %s (0 licence) ; faut-il en prendre %d ?", from, to, name, to)
+		}
+		change := fmt.Sprintf("en ajouter %d", to-from)
+		if to < from {
+			change = fmt.Sprintf("en retirer %d", from-to)
+		}
+		return fmt.Sprintf("« de %d à %d » : vous avez actuellement %d licences %s, pas %d ; faut-il passer à %d au total, ou %s ?",
+			from, to, total, name, from, to, change)
+	}
+	switch {
+	case !known:
+		return fmt.Sprintf("\"from %d to %d\": we could not check your current total of %s; should it be %d in total?", from, to, name, to)
+	case !held:
+		return fmt.Sprintf("\"from %d to %d\": you have no subscription to %s (0 licences); should we buy %d?", from, to, name, to)
+	}
+	change := fmt.Sprintf("should %d be added", to-from)
+	if to < from {
+		change = fmt.Sprintf("should %d be removed", from-to)
+	}
+	return fmt.Sprintf("\"from %d to %d\": you currently have %d %s licences, not %d; should the total be %d, or %s?",
+		from, to, total, name, from, to, change)
+}
+
+// detailSwitchSide asks for the side of a switch the message leaves out.
+func detailSwitchSide(lang string, fromMissing bool) string {
+	switch {
+	case lang == "fr" && fromMissing:
+		return "changement de produit : de quel produit les utilisateurs partent-ils ?"
+	case lang == "fr":
+		return "changement de produit : vers quel produit les utilisateurs passent-ils ?"
+	case fromMissing:
+		return "a switch of product: which product do the users leave?"
+	}
+	return "a switch of product: which product do the users move to?"
 }

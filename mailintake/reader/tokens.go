@@ -26,7 +26,11 @@ type token struct {
 	space      bool   // whitespace before the token
 	line       bool   // a line break before the token
 	blank      bool   // an empty line before the token (a paragraph break)
-	num        numShape
+	// bullet marks a list item's number and its dot or parenthesis at the
+	// start of a line ("1.", "2)"): a marker like "-", never a quantity
+	// nor a sentence end (issue 9, class 4).
+	bullet bool
+	num    numShape
 }
 
 // numShape describes how a number was written; its value depends on the
@@ -255,5 +259,30 @@ func joinApostrophes(toks []token) {
 		if full, ok := enContraction[next.fold]; ok {
 			next.fold, next.lower = full, full
 		}
+	}
+}
+
+// markListNumbers marks the numbers that open a list item: one or two digits
+// at the start of a line, followed by "." or ")" and a blank ("1. Add 6
+// Business Premium", "2) remove 1 E3"), or a lone letter so followed
+// ("a) …"). They become bullets like "-".
+func markListNumbers(toks []token) {
+	for i := 0; i+2 < len(toks); i++ {
+		t := &toks[i]
+		if !(t.line || i == 0) {
+			continue
+		}
+		switch {
+		case t.kind == tNum && len(t.num.groups) == 1 && len(t.lower) <= 2:
+		case t.kind == tWord && len(t.lower) == 1 && t.lower[0] >= 'a' && t.lower[0] <= 'h' && toks[i+1].lower == ")":
+		default:
+			continue
+		}
+		p := &toks[i+1]
+		if p.kind != tPunct || (p.lower != "." && p.lower != ")") || p.space || !toks[i+2].space || toks[i+2].line {
+			continue
+		}
+		t.kind, t.lower, t.fold, t.bullet = tPunct, "•", "•", true
+		p.lower, p.fold, p.bullet = "•", "•", true
 	}
 }

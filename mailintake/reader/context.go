@@ -1,0 +1,516 @@
+package reader
+
+import (
+	"slices"
+
+	"github.com/licensedesk/licensedesk/ledger"
+)
+
+// Answers in a conversation (SPEC §4.6, issue 11). A message that answers
+// one of the desk's questions is read against the earlier request: its
+// product ("Business Premium, please", "the Plan 2 one"), its number ("il en
+// faudrait 3", "15 au total"), its users ("pour alice@…") or its choice
+// among the candidates ("oui, les deux") fill the missing part of each
+// question's Partial operation. The completed request is the earlier
+// request's understood operations plus the completed ones. An answer that
+// leaves doubt gives a narrower question, never a guess; an answer that
+// fills nothing is no request (the intake attaches it); a new complete
+// request written in the answer is read as one.
+
+// questionCodes are the codes of an earlier result that asked something
+// an answer may complete (the others are refusals: nothing to complete).
+var questionCodes = map[ledger.Code]bool{
+	ledger.UnknownProduct: true, ledger.AmbiguousProduct: true, ledger.QuantityMissing: true,
+	ledger.InvalidQuantity: true, ledger.InvalidRequest: true,
+}
+
+// pools are the items of an answer not yet used by a completion.
+type pools struct {
+	prods []*pmention
+	qtys  []*qmention
+	fuzzy []*qmention // quantities that are no exact number: "3 ou 4"
+	users []int
+	all   bool // "les deux", "both", "all of them"
+	// excluded marks the tokens of conditions, questions and requests of
+	// their own: no completion reads them.
+	excluded []bool
+	more     bool // "de plus", "more"
+	total    bool // "au total", "in total"
+}
+
+// openQuestions are the earlier result's questions that carry a Partial.
+func openQuestions(ctx *Context) []ledger.Error {
+	var out []ledger.Error
+	for _, e := range ctx.Missing {
+		if questionCodes[e.Code] && e.Partial != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// answerPools gathers the items of an answer outside conditional
+// sentences and outside the clauses that make a complete request of their
+// own ("and please add 2 Visio Plan 2 too").
+func (st *state) answerPools(d *doc) pools {
+	var p pools
+	excluded := make([]bool, len(d.toks))
+	asking := make([]bool, len(d.sents)) // sentences with a verb of request
+	for _, s := range d.segments() {
+		for _, c := range d.clauses(s) {
+			if c.verb >= 0 && d.skipReason(c) == "" {
+				asking[d.sentAt[c.verb]] = true
+			}
+			if c.verb >= 0 && d.hasProduct(c.lo, c.hi) && (len(d.qtysIn(c.lo, c.hi)) > 0 || d.hasEmail(c.lo, c.hi)) {
+				for k := c.lo; k < c.hi; k++ {
+					excluded[k] = true
+				}
+			}
+		}
+	}
+	for si := range d.sents {
+		// A condition completes nothing, nor does a question: "combien
+		// d'Office 365 E3 avons-nous ?" names a product to answer about,
+		// not the one to order.
+		if s := &d.sents[si]; s.cond || s.interrog && (s.topic != 0 || d.anyWord(s.lo, s.hi, interrogatives)) {
+			for k := s.lo; k < s.hi; k++ {
+				excluded[k] = true
+			}
+		}
+	}
+	// Only a sentence that answers gives its items: one that asks for
+	// something ("il en faudrait 3"; a verb of request, not negated nor
+	// past), or a short one that describes nothing ("Business Premium,
+	// please", "3", "pour alice@…"); and a number that counts licences ("3
+	// licences", "15 au total"). "Nous sommes 15 dans l'équipe, qui utilise
+	// déjà Business Premium" describes.
+	answers := make([]bool, len(d.sents))
+	for si := range d.sents {
+		s := &d.sents[si]
+		answers[si] = asking[si] || d.wordCount(s.lo, s.hi) <= 6 && !d.anyWord(s.lo, s.hi, haveWords) &&
+			!d.anyWord(s.lo, s.hi, negationWords)
+	}
+	gives := func(k int) bool { return !excluded[k] && answers[d.sentAt[k]] }
+	for i := range d.prods {
+		if m := &d.prods[i]; !m.negated && gives(m.lo) {
+			p.prods = append(p.prods, m)
+		}
+	}
+	for i := range d.qtys {
+		q := &d.qtys[i]
+		if q.negated || excluded[q.lo] || d.countsOther(q) || !gives(q.lo) && !d.countsLicences(q) {
+			continue
+		}
+		switch q.status {
+		case qOK:
+			p.qtys = append(p.qtys, q)
+		default:
+			p.fuzzy = append(p.fuzzy, q)
+		}
+	}
+	for k, t := range d.toks {
+		if excluded[k] {
+			continue
+		}
+		switch {
+		case t.kind == tEmail:
+			if gives(k) {
+				p.users = append(p.users, k)
+			}
+		case t.fold == "both" || t.fold == "all" || t.fold == "tous" || t.fold == "toutes" || t.fold == "chacun":
+			p.all = true
+		case (t.fold == "deux" || t.fold == "two" || t.fold == "2") && k > 0 && d.prevIs(k, "les", "the", "aux", "both"):
+			p.all = true // "les deux", "the two": every candidate
+		case d.phraseAt(k, len(d.toks), moreAfterP):
+			p.more = true
+		case d.phraseAt(k, len(d.toks), totalAfterP):
+			p.total = true
+		}
+	}
+	// "deux" in "les deux" is a choice of both, not a number.
+	p.excluded = excluded
+	p.qtys = slices.DeleteFunc(p.qtys, func(q *qmention) bool {
+		f := d.toks[q.lo].fold
+		return q.value == 2 && (f == "deux" || f == "two" || f == "2") && d.prevIs(q.lo, "les", "the", "aux", "both")
+	})
+	return p
+}
+
+// countsLicences reports a number next to what counts licences: "3
+// licences", "3 de plus", "15 au total".
+func (d *doc) countsLicences(q *qmention) bool {
+	if q.more || q.role == rTotal {
+		return true
+	}
+	nx := d.nextWord(q.hi - 1)
+	if nx < 0 {
+		return false
+	}
+	return unitWords[d.toks[nx].fold] || d.phraseAt(nx, len(d.toks), moreAfterP) || d.phraseAt(nx, len(d.toks), totalAfterP)
+}
+
+// wordCount counts the words and numbers in [lo, hi).
+func (d *doc) wordCount(lo, hi int) int {
+	n := 0
+	for k := lo; k < hi; k++ {
+		if d.toks[k].kind != tPunct {
+			n++
+		}
+	}
+	return n
+}
+
+// hasEmail reports an address in [lo, hi).
+func (d *doc) hasEmail(lo, hi int) bool {
+	for k := lo; k < hi; k++ {
+		if d.toks[k].kind == tEmail {
+			return true
+		}
+	}
+	return false
+}
+
+// prevIs reports whether the word before token k is one of ws.
+func (d *doc) prevIs(k int, ws ...string) bool {
+	pv := d.prevWords(k, 1)
+	return len(pv) == 1 && slices.Contains(ws, d.toks[pv[0]].fold)
+}
+
+// complete reads an answer against the earlier request's questions. It
+// marks in used the tokens it took, so that the request reader does not
+// read them again, and reports whether it completed anything.
+func (st *state) complete(d *doc, ctx *Context, used []bool) bool {
+	qs := openQuestions(ctx)
+	if len(qs) == 0 {
+		return false
+	}
+	p := st.answerPools(d)
+	var done []ledger.Op
+	var narrower, open []Issue
+	took := false
+	for _, q := range qs {
+		ops, is, filled := st.fill(d, q, &p, used)
+		switch {
+		case filled && is == nil:
+			done = append(done, ops...)
+			took = true
+		case filled:
+			narrower = append(narrower, *is)
+			took = true
+		default:
+			open = append(open, Issue{Code: q.Code, Text: q.Message, Detail: st.detailOf(q),
+				Candidates: slices.Clone(q.Candidates), Partial: clonePartial(q.Partial)})
+		}
+	}
+	if !took {
+		return false // "merci !": nothing answered; no request (the intake attaches it)
+	}
+	// SPEC §4.6: the completed request is what was understood and what the
+	// answer completed; the questions left are asked again.
+	for _, op := range ctx.Understood {
+		st.op(cloneOp(op))
+	}
+	for _, op := range done {
+		st.op(op)
+	}
+	for _, is := range narrower {
+		st.issue(is)
+	}
+	for _, is := range open {
+		st.issue(is)
+	}
+	return true
+}
+
+// fill completes one question's Partial from the answer's items. It
+// returns the completed operations, or a narrower issue when the answer
+// filled part of it, and whether the answer filled anything.
+func (st *state) fill(d *doc, q ledger.Error, p *pools, used []bool) ([]ledger.Op, *Issue, bool) {
+	op := *clonePartial(q.Partial)
+	filled := false
+	text := q.Message
+	seatOp := op.Kind == ledger.OpAdd || op.Kind == ledger.OpRemove || op.Kind == ledger.OpSet || op.Kind == ""
+	userOp := op.Kind == ledger.OpAssign || op.Kind == ledger.OpUnassign || op.Kind == ledger.OpSwitch
+
+	// The product: a candidate the answer chooses, or the product it names.
+	skus := []string{op.SKU}
+	needProduct := op.SKU == "" && op.Kind != ledger.OpSwitch
+	if op.Kind == ledger.OpSwitch && (op.SKU == "" || op.To == "") {
+		needProduct = true
+	}
+	productDone := !needProduct
+	if needProduct {
+		chosen, doubt, ok := st.chooseProduct(d, q.Candidates, p, used)
+		switch {
+		case ok:
+			filled, productDone = true, true
+			switch {
+			case op.Kind == ledger.OpSwitch && op.SKU == "":
+				op.SKU = chosen[0]
+			case op.Kind == ledger.OpSwitch:
+				op.To = chosen[0]
+			case len(chosen) == 1:
+				op.SKU = chosen[0]
+			}
+			if op.Kind != ledger.OpSwitch {
+				skus = chosen // "les deux": one operation per candidate
+			}
+		case doubt != nil:
+			doubt.Partial = &op
+			doubt.Text = text
+			return nil, doubt, true
+		}
+	}
+	// The number, and what it counts: "15 au total" is a total, "3 de plus"
+	// an addition.
+	needQty := seatOp && op.Quantity == 0
+	if needQty {
+		switch {
+		case len(p.qtys) > 0:
+			qm := p.qtys[0]
+			p.qtys = p.qtys[1:]
+			markUsed(used, qm.lo, qm.hi)
+			op.Quantity = qm.value
+			filled = true
+			switch {
+			case p.total || qm.role == rTo || qm.role == rTotal:
+				op.Kind = ledger.OpSet
+			case p.more || qm.more:
+				if op.Kind == ledger.OpSet || op.Kind == "" {
+					op.Kind = ledger.OpAdd
+				}
+			}
+			if op.Kind == "" {
+				op.Kind = ledger.OpAdd
+			}
+		case len(p.fuzzy) > 0:
+			qm := p.fuzzy[0]
+			p.fuzzy = p.fuzzy[1:]
+			markUsed(used, qm.lo, qm.hi)
+			return nil, &Issue{Code: ledger.QuantityMissing, Text: text, Partial: &op,
+				Detail: detailQuantity(st.lang, productName(st.cat, op.SKU), d.phrase(qm.lo, qm.hi), whyFuzzy)}, true
+		}
+	}
+	// The users.
+	needUsers := userOp && len(op.Users) == 0 && !op.All
+	if needUsers && len(p.users) > 0 {
+		users, ok := st.switchUsers(d, text, p.users)
+		for _, k := range p.users {
+			markUsed(used, k, k+1)
+		}
+		p.users = nil
+		if !ok {
+			return nil, nil, true // foreign users: reported
+		}
+		op.Users = users
+		filled = true
+	}
+	if !filled {
+		return nil, nil, false
+	}
+	// What is still missing is asked again, narrower.
+	switch {
+	case !productDone:
+		code := ledger.UnknownProduct
+		if len(q.Candidates) > 1 {
+			code = ledger.AmbiguousProduct
+		}
+		return nil, &Issue{Code: code, Text: text, Candidates: slices.Clone(q.Candidates), Partial: &op,
+			Detail: st.detailOf(q)}, true
+	case needQty && op.Quantity == 0:
+		return nil, &Issue{Code: ledger.QuantityMissing, Text: text, Partial: withSKU(op, skus),
+			Detail: detailQuantity(st.lang, productName(st.cat, skus[0]), "", whyNone)}, true
+	case needUsers && len(op.Users) == 0:
+		return nil, &Issue{Code: ledger.InvalidRequest, Text: text, Partial: withSKU(op, skus),
+			Detail: detailInvalid(st.lang, invNoUser, "")}, true
+	}
+	if op.Kind == ledger.OpSwitch && op.SKU == op.To {
+		return nil, &Issue{Code: ledger.InvalidRequest, Text: text, Partial: clonePartial(q.Partial),
+			Detail: detailInvalid(st.lang, invSwitchSame, "")}, true
+	}
+	var ops []ledger.Op
+	for _, sku := range skus {
+		o := op
+		if op.Kind != ledger.OpSwitch {
+			o.SKU = sku
+		}
+		o.Users = slices.Clone(op.Users)
+		ops = append(ops, o)
+	}
+	return ops, nil, true
+}
+
+// detailOf is the detail of an earlier question asked again: its own when
+// the earlier reply carried it, else one written for its code.
+func (st *state) detailOf(q ledger.Error) string {
+	if q.Detail != "" {
+		return q.Detail
+	}
+	name := ""
+	if q.Partial != nil && q.Partial.SKU != "" {
+		name = productName(st.cat, q.Partial.SKU)
+	}
+	switch {
+	case len(q.Candidates) > 1:
+		return detailAmbiguous(st.lang, st.cat, q.Message, q.Candidates)
+	case q.Code == ledger.QuantityMissing || q.Code == ledger.InvalidQuantity:
+		return detailQuantity(st.lang, name, "", whyNone)
+	case q.Code == ledger.UnknownProduct:
+		return detailNoProduct(st.lang, q.Message)
+	}
+	return detailInvalid(st.lang, invNoUser, "")
+}
+
+// chooseProduct finds the product an answer gives: among the candidates of
+// an ambiguous name, the one it names or whose name holds its words ("the
+// Plan 2 one", "Office 365"), or all of them ("les deux", "both"); without
+// candidates, the one product it names. doubt is a narrower question when
+// the answer names several, or an ambiguous name.
+func (st *state) chooseProduct(d *doc, cands []string, p *pools, used []bool) (chosen []string, doubt *Issue, ok bool) {
+	if len(cands) > 1 && p.all && len(p.prods) == 0 {
+		return slices.Clone(cands), nil, true
+	}
+	if len(p.prods) > 0 {
+		m := p.prods[0]
+		skus := m.skus
+		if len(cands) > 1 {
+			// The candidates the name fits, the tenant's holdings first.
+			if in := intersect(m.skus, cands); len(in) > 0 {
+				skus = in
+			} else if in := intersect(m.all, cands); len(in) > 0 {
+				skus = in
+			}
+		}
+		p.prods = p.prods[1:]
+		markUsed(used, m.lo, m.hi)
+		if len(skus) == 1 {
+			return skus, nil, true
+		}
+		return nil, &Issue{Code: ledger.AmbiguousProduct, Candidates: slices.Clone(skus),
+			Detail: detailAmbiguous(st.lang, st.cat, d.phrase(m.lo, m.hi), skus)}, false
+	}
+	if len(cands) > 1 {
+		// Words that tell the candidates apart: "the Plan 2 one", "le
+		// Microsoft", "Kiosk".
+		if got, lo, hi := st.ix.distinguish(d, cands, p.excluded); len(got) == 1 {
+			markUsed(used, lo, hi)
+			return got, nil, true
+		}
+	}
+	return nil, nil, false
+}
+
+// distinguish returns the candidates whose names hold every distinctive
+// word of the answer (words that some candidate has and another lacks),
+// with the token range of those words. Only a short sentence answers so
+// ("the Plan 2 one", "le Microsoft"): in a longer one such a word is prose
+// ("je regarde avec Microsoft et je reviens vers vous").
+func (ix *index) distinguish(d *doc, cands []string, excluded []bool) ([]string, int, int) {
+	words := map[string][]string{} // word → candidates having it
+	for _, n := range ix.names {
+		if !slices.Contains(cands, n.sku) {
+			continue
+		}
+		for _, w := range n.words {
+			if !slices.Contains(words[w], n.sku) {
+				words[w] = append(words[w], n.sku)
+			}
+		}
+	}
+	got := slices.Clone(cands)
+	lo, hi, n := -1, -1, 0
+	for k, t := range d.toks {
+		if t.kind == tPunct || t.kind == tEmail || excluded[k] {
+			continue
+		}
+		has, ok := words[t.fold]
+		if !ok || len(has) == len(cands) {
+			continue // a word of every candidate, or of none: tells nothing
+		}
+		if s := d.sentenceOf(k); s == nil || d.wordCount(s.lo, s.hi) > 6 {
+			continue
+		}
+		got = intersect(got, has)
+		if lo < 0 {
+			lo = k
+		}
+		hi = k + 1
+		n++
+	}
+	if n == 0 {
+		return nil, -1, -1
+	}
+	return got, lo, hi
+}
+
+func intersect(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if slices.Contains(b, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func markUsed(used []bool, lo, hi int) {
+	for k := max(lo, 0); k < hi && k < len(used); k++ {
+		used[k] = true
+	}
+}
+
+func clonePartial(op *ledger.Op) *ledger.Op {
+	o := cloneOp(*op)
+	return &o
+}
+
+func cloneOp(op ledger.Op) ledger.Op {
+	op.Users = slices.Clone(op.Users)
+	return op
+}
+
+func withSKU(op ledger.Op, skus []string) *ledger.Op {
+	if op.SKU == "" && len(skus) == 1 {
+		op.SKU = skus[0]
+	}
+	return &op
+}
+
+// contextProducts are the products of the earlier request: what "1 more"
+// in an answer counts when the answer names none.
+func contextProducts(ctx *Context) []string {
+	var out []string
+	add := func(sku string) {
+		if sku != "" && !slices.Contains(out, sku) {
+			out = append(out, sku)
+		}
+	}
+	for _, op := range ctx.Understood {
+		if op.Kind != ledger.OpSwitch {
+			add(op.SKU)
+		} else {
+			add(op.To)
+		}
+	}
+	for _, e := range ctx.Missing {
+		if e.Partial != nil && questionCodes[e.Code] {
+			add(e.Partial.SKU)
+		}
+	}
+	return out
+}
+
+// usedAll reports whether every item of a clause was taken by the answer's
+// completion: the clause then asks nothing more.
+func (d *doc) usedAll(c clause, used []bool) bool {
+	any := false
+	for k := c.lo; k < c.hi; k++ {
+		if d.prodAt[k] >= 0 || d.qtyAt[k] >= 0 || d.toks[k].kind == tEmail {
+			if !used[k] {
+				return false
+			}
+			any = true
+		}
+	}
+	return any
+}
