@@ -387,10 +387,11 @@ func TestCorpus(t *testing.T) {
 		}
 	})
 
-	// SPEC §4.5: the customer's answer to a real confirmation (In-Reply-To
-	// our reply's Message-ID) is attached to that request, even when it
-	// reads like a new request, and is not answered.
-	t.Run("follow-up-of-a-real-confirmation", func(t *testing.T) {
+	// SPEC §4.6: the customer's answer to a real confirmation (In-Reply-To
+	// our reply's Message-ID) continues its conversation: a thank-you is
+	// attached and not answered; a new request is processed as one, answered
+	// in the same thread, and knows what it continues.
+	t.Run("answers-to-a-real-confirmation", func(t *testing.T) {
 		c := findCase(t, cases, "042-fr-attribuer-e3-a-dave.eml")
 		l := desk.fresh(t)
 		in := newIntake(t, l, 0)
@@ -401,23 +402,45 @@ func TestCorpus(t *testing.T) {
 		if first.Reply == nil || first.RequestID == "" {
 			t.Fatalf("no confirmation to answer: %s", first.Status)
 		}
-		answer := fmt.Sprintf("From: Jean Dupont <it@contoso.com>\r\nTo: %s\r\nSubject: RE: Attribution E3\r\n"+
-			"Date: Fri, 20 Nov 2026 11:30:00 +0000\r\nMessage-ID: <followup-1@contoso.com>\r\n"+
-			"In-Reply-To: <%s>\r\nReferences: <%s>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
-			"Merci ! Ajoutez aussi 2 licences E3 s'il vous plaît.\r\n", deskAddr, first.Reply.MessageID, first.Reply.MessageID)
+		answer := func(id, body string) string {
+			return fmt.Sprintf("From: Jean Dupont <it@contoso.com>\r\nTo: %s\r\nSubject: RE: Attribution E3\r\n"+
+				"Date: Fri, 20 Nov 2026 11:30:00 +0000\r\nMessage-ID: <%s@contoso.com>\r\n"+
+				"In-Reply-To: <%s>\r\nReferences: <%s>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
+				deskAddr, id, first.Reply.MessageID, first.Reply.MessageID, body)
+		}
 		before := export(t, l)
-		out, err := in.Ingest(ctx, strings.NewReader(answer), mailintake.Source{}, false)
+		thanks, err := in.Ingest(ctx, strings.NewReader(answer("thanks-1", "Merci beaucoup, c'est parfait !")), mailintake.Source{}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out.Status != ledger.StatusIgnored || out.Reply != nil {
-			t.Errorf("follow-up: %s, reply %v; want ignored without a reply", out.Status, out.Reply != nil)
-		}
-		if !strings.Contains(out.Reason, first.RequestID) {
-			t.Errorf("follow-up reason %q does not name %s", out.Reason, first.RequestID)
+		if thanks.Status != ledger.StatusIgnored || thanks.Reply != nil || !strings.Contains(thanks.Reason, first.RequestID) {
+			t.Errorf("thank-you: %s (%s), reply %v; want ignored, attached to %s, no reply", thanks.Status, thanks.Reason, thanks.Reply != nil, first.RequestID)
 		}
 		if after := export(t, l); after != before {
-			t.Errorf("a follow-up changed the ledger: %s", firstDiff(before, after))
+			t.Errorf("a thank-you changed the ledger: %s", firstDiff(before, after))
+		}
+		more, err := in.Ingest(ctx, strings.NewReader(answer("more-1", "Merci ! Ajoutez aussi 2 licences Office 365 E3 s'il vous plaît.")), mailintake.Source{}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if more.Status != ledger.StatusApplied || more.Reply == nil || len(more.Result.Ops) != 1 || more.Result.Ops[0].Quantity != 2 {
+			t.Fatalf("a new request in an answer: %s %+v", more.Status, more.Result.Ops)
+		}
+		if more.Reply.InReplyTo != "more-1@contoso.com" || !strings.Contains(more.Reply.Subject, "["+more.RequestID+"]") || strings.Contains(more.Reply.Subject, first.RequestID) {
+			t.Errorf("reply threading: In-Reply-To %q, subject %q", more.Reply.InReplyTo, more.Reply.Subject)
+		}
+		hist, err := l.History(ctx, "contoso", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, rec := range hist {
+			if rec.Request != nil && rec.Request.ID == more.RequestID {
+				found = rec.Request.Continues == first.RequestID && len(rec.Request.Thread) == 1
+			}
+		}
+		if !found {
+			t.Errorf("the new request does not record that it continues %s", first.RequestID)
 		}
 		mustCheck(t, l)
 	})

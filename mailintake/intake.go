@@ -197,8 +197,11 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 	subject := msg.Subject
 	if conv != nil {
 		req.Continues, req.Thread = conv.req.ID, conv.thread()
-		// The subject of an answer is the conversation's: reading it again
-		// would repeat the first request.
+	}
+	if referencedRequest(msg) != "" {
+		// The subject of an answer to the desk is the conversation's:
+		// reading it again would repeat the first request, whether or not
+		// that request is still known.
 		subject = ""
 	}
 
@@ -216,11 +219,14 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 	if req.Language == "" {
 		req.Language = reading.Language
 	}
-	if conv != nil && len(reading.Ops) == 0 && len(reading.Asks) == 0 && onlyNoRequest(reading.Issues) {
+	if answered := referencedRequest(msg); answered != "" && len(reading.Ops) == 0 && len(reading.Asks) == 0 && onlyNoRequest(reading.Issues) {
 		// Thanks, an acknowledgement, an auto-reply that slipped past the
-		// guards: attached to the conversation, never answered, so that a
-		// polite customer or another desk's robot never starts a loop.
-		return in.attach(ctx, req, conv.req.ID)
+		// guards, written in answer to one of the desk's replies: attached
+		// to the conversation, never answered, so that a polite customer or
+		// another desk's robot never starts a loop. An answer to a request
+		// this tenant no longer has (too old, or unknown) is recorded the
+		// same way: there is nothing to ask about.
+		return in.attach(ctx, req, answered)
 	}
 	if len(reading.Ops) == 0 && len(reading.Issues) == 0 && len(reading.Asks) > 0 {
 		// A question about the tenant's own licences: answered with the
