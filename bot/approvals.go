@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/licensedesk/licensedesk/internal/backoff"
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/slack-go/slack"
@@ -480,7 +481,7 @@ func conversation(r ledger.Request) string {
 			b.WriteString(" · " + code(t.RequestID))
 		}
 		if text := strings.Join(strings.Fields(t.Text), " "); text != "" {
-			b.WriteString("\n> “" + esc(clip(text, turnText)) + "”")
+			b.WriteString("\n> “" + esc(clip.Text(text, turnText)) + "”")
 		}
 	}
 	return b.String()

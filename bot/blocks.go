@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/templates"
 	"github.com/slack-go/slack"
@@ -60,20 +61,7 @@ func esc(s string) string { return mrkdwnEscaper.Replace(s) }
 // code shows user text as inline code; a backtick inside would end the
 // span early, so it becomes a quote.
 func code(s string) string {
-	return "`" + strings.ReplaceAll(esc(clip(s, 200)), "`", "'") + "`"
-}
-
-// clip cuts s to at most n bytes on a rune boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const mark = "…"
-	cut := n - len(mark)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:max(cut, 0)] + mark
+	return "`" + strings.ReplaceAll(esc(clip.Text(s, 200)), "`", "'") + "`"
 }
 
 var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
@@ -84,7 +72,7 @@ func who(id string) string {
 	if slackUserID.MatchString(id) {
 		return "<@" + id + ">"
 	}
-	return esc(clip(id, 200))
+	return esc(clip.Text(id, 200))
 }
 
 func mrkdwn(s string) *slack.TextBlockObject {
@@ -92,15 +80,15 @@ func mrkdwn(s string) *slack.TextBlockObject {
 }
 
 func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, clip(s, 150), true, false)
+	return slack.NewTextBlockObject(slack.PlainTextType, clip.Text(s, 150), true, false)
 }
 
 func section(s string) *slack.SectionBlock {
-	return slack.NewSectionBlock(mrkdwn(clip(s, maxSectionText)), nil, nil)
+	return slack.NewSectionBlock(mrkdwn(clip.Text(s, maxSectionText)), nil, nil)
 }
 
 func contextText(s string) *slack.ContextBlock {
-	return slack.NewContextBlock("", mrkdwn(clip(s, maxContextText)))
+	return slack.NewContextBlock("", mrkdwn(clip.Text(s, maxContextText)))
 }
 
 func header(s string) *slack.HeaderBlock { return slack.NewHeaderBlock(plain(s)) }
@@ -143,7 +131,7 @@ func listedN(items []string, total, n int) string {
 	}
 	parts := make([]string, len(shown))
 	for i, s := range shown {
-		parts[i] = esc(clip(s, 254))
+		parts[i] = esc(clip.Text(s, 254))
 	}
 	out := strings.Join(parts, ", ")
 	if total > len(shown) {
@@ -154,7 +142,7 @@ func listedN(items []string, total, n int) string {
 
 // fallback is the notification text of a message: the plain reply, clipped.
 func fallback(s string) string {
-	return esc(clip(strings.TrimSpace(s), maxFallbackText))
+	return esc(clip.Text(strings.TrimSpace(s), maxFallbackText))
 }
 
 // money is the templates' one money format, escaped: the currency comes
@@ -219,7 +207,7 @@ func withSuggestion(blocks []slack.Block, text string) []slack.Block {
 	}
 	for _, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(line, "Did you mean: ") {
-			return append(blocks, section(esc(clip(line, 500))))
+			return append(blocks, section(esc(clip.Text(line, 500))))
 		}
 	}
 	return blocks
@@ -265,7 +253,7 @@ func preformatted(text string) []slack.Block {
 	for _, line := range strings.SplitAfter(strings.TrimRight(text, "\n")+"\n", "\n") {
 		line = esc(strings.ReplaceAll(line, "```", "'''"))
 		if len(line) > room {
-			line = clip(line, room-1) + "\n"
+			line = clip.Text(line, room-1) + "\n"
 		}
 		if chunk.Len()+len(line) > room {
 			flush()
@@ -278,7 +266,7 @@ func preformatted(text string) []slack.Block {
 
 func (v view) usage(ue *UsageError) []slack.Block {
 	var b strings.Builder
-	b.WriteString("✗ " + esc(clip(ue.Message, 1500)))
+	b.WriteString("✗ " + esc(clip.Text(ue.Message, 1500)))
 	if ue.Usage != "" {
 		b.WriteString("\nUsage: " + code(ue.Usage))
 	}
@@ -298,7 +286,7 @@ func (v view) usage(ue *UsageError) []slack.Block {
 func (v view) refusal(errs []ledger.Error, cmd *Command) []slack.Block {
 	var bl blockList
 	for _, e := range errs {
-		bl.add(section("✗ *"+esc(string(e.Code))+"*: "+esc(clip(e.Message, 1500))),
+		bl.add(section("✗ *"+esc(string(e.Code))+"*: "+esc(clip.Text(e.Message, 1500))),
 			contextText(esc(explain(v.r, cmd, e.Code))))
 	}
 	return bl.done("refusals")
@@ -312,7 +300,7 @@ func (v view) show(tv ledger.TenantView, detail bool) []slack.Block {
 	var bl blockList
 	t := tv.Tenant
 	bl.add(header("Licenses"))
-	intro := "*" + esc(clip(t.Name, 200)) + "* · " + code(t.ID) + fmt.Sprintf(" · %d users", tv.Users)
+	intro := "*" + esc(clip.Text(t.Name, 200)) + "* · " + code(t.ID) + fmt.Sprintf(" · %d users", tv.Users)
 	if len(t.Domains) > 0 {
 		intro += " · " + listed(t.Domains, 0)
 	}
@@ -347,7 +335,7 @@ func (v view) productLine(p ledger.ProductLine, detail bool) string {
 		status = "no active seats"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s* · %s\nTotal *%d* · Assigned *%d* · Available *%d* · %s", esc(clip(p.Name, 200)), code(p.SKU), p.Total, p.Assigned, p.Available, status)
+	fmt.Fprintf(&b, "*%s* · %s\nTotal *%d* · Assigned *%d* · Available *%d* · %s", esc(clip.Text(p.Name, 200)), code(p.SKU), p.Total, p.Assigned, p.Available, status)
 	if p.MonthlyCost > 0 {
 		b.WriteString(" · " + money(p.MonthlyCost, p.Currency) + "/month")
 	}
@@ -371,7 +359,7 @@ func (v view) productLine(p ledger.ProductLine, detail bool) string {
 			line += " · batches: " + listed(batches, 0)
 		}
 		if b.Len()+len(line) > maxSectionText-40 {
-			b.WriteString("\n└ … more subscriptions: `licensedesk exec show " + esc(clip(p.SKU, 50)) + " --detail`")
+			b.WriteString("\n└ … more subscriptions: `licensedesk exec show " + esc(clip.Text(p.SKU, 50)) + " --detail`")
 			break
 		}
 		b.WriteString(line)
@@ -420,7 +408,7 @@ func (v view) pendingSummary(p ledger.PendingRequest) string {
 	fmt.Fprintf(&b, "%s · *%s* · from %s · received %s (expires %s)", code(r.ID), esc(r.Tenant), who(r.Requester.ID),
 		p.At.UTC().Format("2006-01-02 15:04 UTC"), date(p.Expires))
 	if r.Origin.Subject != "" {
-		b.WriteString("\nSubject: " + esc(clip(r.Origin.Subject, 300)))
+		b.WriteString("\nSubject: " + esc(clip.Text(r.Origin.Subject, 300)))
 	}
 	for i, op := range p.Planned.Ops {
 		if i == 10 {
@@ -508,7 +496,7 @@ func (v view) resultInto(bl *blockList, res ledger.Result) {
 		bl.add(v.opBlocks(op, dry)...)
 	}
 	for _, e := range templates.RequestErrors(res) {
-		bl.add(section("✗ *"+esc(string(e.Code))+"*: "+esc(clip(e.Message, 1500))),
+		bl.add(section("✗ *"+esc(string(e.Code))+"*: "+esc(clip.Text(e.Message, 1500))),
 			contextText(esc(v.r.Explain("en", e.Code))))
 	}
 }
@@ -522,7 +510,7 @@ func decisionLine(d ledger.Decision) string {
 		s = "Expired after 30 days without a decision"
 	}
 	if d.Reason != "" {
-		s += ": " + esc(clip(d.Reason, 500))
+		s += ": " + esc(clip.Text(d.Reason, 500))
 	}
 	return s
 }
@@ -559,7 +547,7 @@ func (v view) opBlocks(op ledger.OpResult, dry bool) []slack.Block {
 		}
 	}
 	if op.Detail != "" && op.Outcome != ledger.OutcomeRefused {
-		b.WriteString("\n" + esc(clip(op.Detail, 500)))
+		b.WriteString("\n" + esc(clip.Text(op.Detail, 500)))
 	}
 	if len(op.Holders) > 0 {
 		b.WriteString("\nUsers holding seats: " + listed(op.Holders, 0) + " — unassign some first")
@@ -579,7 +567,7 @@ func (v view) opBlocks(op ledger.OpResult, dry bool) []slack.Block {
 func (v view) withCode(s slack.Block, op ledger.OpResult) []slack.Block {
 	blocks := []slack.Block{s}
 	if op.Outcome == ledger.OutcomeRefused && op.Code != "" {
-		blocks = append(blocks, contextText("✗ *"+esc(string(op.Code))+"*: "+esc(clip(op.Detail, 800))+"\n"+esc(v.r.Explain("en", op.Code))))
+		blocks = append(blocks, contextText("✗ *"+esc(string(op.Code))+"*: "+esc(clip.Text(op.Detail, 800))+"\n"+esc(v.r.Explain("en", op.Code))))
 	}
 	return blocks
 }
@@ -625,12 +613,12 @@ func (v view) switchBlocks(op ledger.OpResult, dry, would bool) []slack.Block {
 		if u.Outcome == ledger.OutcomeRefused {
 			mark = "✗"
 		}
-		b.WriteString("\n" + mark + " " + esc(clip(u.UPN, 254)))
+		b.WriteString("\n" + mark + " " + esc(clip.Text(u.UPN, 254)))
 		if u.Code != "" {
 			b.WriteString(" — " + esc(string(u.Code)))
 		}
 		if u.Detail != "" {
-			b.WriteString(": " + esc(clip(u.Detail, 200)))
+			b.WriteString(": " + esc(clip.Text(u.Detail, 200)))
 		}
 	}
 	if op.Bought > 0 {
@@ -642,7 +630,7 @@ func (v view) switchBlocks(op ledger.OpResult, dry, would bool) []slack.Block {
 	}
 	if !refused {
 		if freed := v.r.SwitchFreed(op, would); freed != "" {
-			b.WriteString("\n" + esc(clip(upperFirst(freed), 600)))
+			b.WriteString("\n" + esc(clip.Text(upperFirst(freed), 600)))
 		}
 	}
 	if op.MonthlyCost != nil || op.ToCost != nil {
@@ -711,12 +699,12 @@ func userLines(us []ledger.UserOutcome, would bool) string {
 		case ledger.OutcomeRefused:
 			mark = "✗"
 		}
-		b.WriteString("\n" + mark + " " + esc(clip(u.UPN, 254)))
+		b.WriteString("\n" + mark + " " + esc(clip.Text(u.UPN, 254)))
 		if u.Code != "" {
 			b.WriteString(" — " + esc(string(u.Code)))
 		}
 		if u.Detail != "" && u.Outcome != ledger.OutcomeApplied {
-			b.WriteString(": " + esc(clip(u.Detail, 200)))
+			b.WriteString(": " + esc(clip.Text(u.Detail, 200)))
 		}
 		if u.Created {
 			b.WriteString(" (created)")

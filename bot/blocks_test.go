@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/templates"
 )
@@ -98,7 +99,7 @@ func checkInert(t testing.TB, m message) {
 			}
 			j := strings.IndexByte(s[i:], '>')
 			if j < 0 || !ownMention.MatchString(s[i:i+j+1]) {
-				t.Errorf("live markup in %s text: %q", kt[0], clip(s[i:], 80))
+				t.Errorf("live markup in %s text: %q", kt[0], clip.Text(s[i:], 80))
 				break
 			}
 		}
@@ -215,24 +216,6 @@ func TestLongListsAreSummarised(t *testing.T) {
 	}
 }
 
-func TestClipCutsOnRuneBoundaries(t *testing.T) {
-	cases := []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"short", 10, "short"},
-		{"abcdefghij", 8, "abcde…"},
-		{"ééééé", 7, "éé…"},
-		{"日本語テキスト", 10, "日本…"},
-	}
-	for _, c := range cases {
-		got := clip(c.in, c.n)
-		if got != c.want || len(got) > c.n || !utf8.ValidString(got) {
-			t.Errorf("clip(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
-		}
-	}
-}
 
 func TestApprovalMessagesShowTheRequestAndTheDecision(t *testing.T) {
 	v := testView(t)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/templates"
 )
@@ -287,7 +288,7 @@ func (d *Desk) run(ctx context.Context, cmd *Command, text string, req ledger.Re
 	}
 	res, err := l.Submit(ctx, ledger.Request{
 		Tenant: tenant, Requester: req, Origin: who.Origin, Ops: []ledger.Op{*cmd.Op},
-		DryRun: cmd.DryRun, IdempotencyKey: opt.IdempotencyKey, Text: truncateText(text),
+		DryRun: cmd.DryRun, IdempotencyKey: opt.IdempotencyKey, Text: clip.Text(text, 2000),
 	})
 	if err != nil {
 		return Reply{}, err
@@ -380,14 +381,6 @@ func (d *Desk) tenantSuggestions(ctx context.Context, tenant string) string {
 		close = close[:5]
 	}
 	return "Did you mean: " + strings.Join(close, ", ") + "?\n"
-}
-
-// truncateText keeps the audit log's copy of a command bounded.
-func truncateText(s string) string {
-	if len(s) > 2000 {
-		return strings.ToValidUTF8(s[:2000], "") + "…"
-	}
-	return s
 }
 
 // roleRefusal says why the requester may not grant or revoke a role, with

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/slack-go/slack"
 )
@@ -95,7 +96,7 @@ func (v view) alertLine(a ledger.Alert) string {
 		s += " · " + code(a.Subscription)
 	}
 	if a.SKU != "" {
-		s += " · " + esc(clip(v.productName(a.SKU), 100))
+		s += " · " + esc(clip.Text(v.productName(a.SKU), 100))
 	}
 	if !a.Date.IsZero() {
 		s += " · " + date(a.Date)
@@ -166,7 +167,7 @@ func (v view) tenantLine(rank int, t ledger.TenantReport, currency string) strin
 		currency = t.Currency
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%d. %s* · %s · *%s* a month unassigned", rank, esc(clip(t.Name, 200)), code(t.Tenant), money(t.UnassignedMonthlyCost, currency))
+	fmt.Fprintf(&b, "*%d. %s* · %s · *%s* a month unassigned", rank, esc(clip.Text(t.Name, 200)), code(t.Tenant), money(t.UnassignedMonthlyCost, currency))
 	for i, a := range t.Alerts {
 		if i == tenantAlertsShown {
 			fmt.Fprintf(&b, "\n… and %d more alert%s", len(t.Alerts)-i, plural(len(t.Alerts)-i))
@@ -185,8 +186,8 @@ func (v view) tenantReport(bl *blockList, t ledger.TenantReport, rep ledger.Repo
 		currency = rep.Currency
 	}
 	bl.add(section(fmt.Sprintf("*%s* · %s\nUnassigned seats cost *%s* a month · %s",
-		esc(clip(t.Name, 200)), code(t.Tenant), money(t.UnassignedMonthlyCost, currency), alertCounts(t.Alerts))))
-	bl.add(contextText(asOf(rep) + "returnable seats go back with `/licenses remove N product " + esc(clip(t.Tenant, 63)) + "` before their window closes."))
+		esc(clip.Text(t.Name, 200)), code(t.Tenant), money(t.UnassignedMonthlyCost, currency), alertCounts(t.Alerts))))
+	bl.add(contextText(asOf(rep) + "returnable seats go back with `/licenses remove N product " + esc(clip.Text(t.Tenant, 63)) + "` before their window closes."))
 	bl.add(slack.NewDividerBlock())
 	// What to act on first: conflicts (users without a seat), then the
 	// products whose unassigned seats cost the most.
@@ -208,7 +209,7 @@ func (v view) tenantReport(bl *blockList, t ledger.TenantReport, rep ledger.Repo
 	}
 	for i, p := range act {
 		if i == reportProductsShown {
-			bl.add(contextText(fmt.Sprintf("… and %d more product(s) with seats to act on: `licensedesk exec \"report %s\"` lists them all.", len(act)-i, esc(clip(t.Tenant, 63)))))
+			bl.add(contextText(fmt.Sprintf("… and %d more product(s) with seats to act on: `licensedesk exec \"report %s\"` lists them all.", len(act)-i, esc(clip.Text(t.Tenant, 63)))))
 			break
 		}
 		bl.add(section(v.reportProduct(p, currency)))
@@ -242,7 +243,7 @@ func (v view) reportProduct(p ledger.ReportProduct, currency string) string {
 	if name == "" {
 		name = v.productName(p.SKU)
 	}
-	fmt.Fprintf(&b, "*%s* · %s", esc(clip(name, 200)), code(p.SKU))
+	fmt.Fprintf(&b, "*%s* · %s", esc(clip.Text(name, 200)), code(p.SKU))
 	if p.Unassigned > 0 {
 		fmt.Fprintf(&b, "\n*%d* of %d seat%s unassigned · *%s* a month", p.Unassigned, p.Total, plural(p.Total), money(p.UnassignedMonthlyCost, currency))
 	}

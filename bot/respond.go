@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/licensedesk/licensedesk/internal/backoff"
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/slack-go/slack"
 )
@@ -181,7 +182,7 @@ func (r *responder) postResponseURL(ctx context.Context, rawURL string, m messag
 			bytes.Contains(text, []byte("expired_url")) || bytes.Contains(text, []byte("used_url")):
 			return errURLExpired
 		case resp.StatusCode >= 300 || bytes.Contains(text, []byte(`"ok":false`)):
-			return fmt.Errorf("bot: response_url: HTTP %d: %s", resp.StatusCode, clip(string(text), 200))
+			return fmt.Errorf("bot: response_url: HTTP %d: %s", resp.StatusCode, clip.Text(string(text), 200))
 		}
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/mailintake/decode"
 	"github.com/licensedesk/licensedesk/mailintake/reader"
@@ -48,7 +49,7 @@ func (in *Intake) continuation(ctx context.Context, msg *decode.Message, req led
 func (c *conversation) thread() []ledger.Turn {
 	turns := append([]ledger.Turn(nil), c.req.Thread...)
 	turns = append(turns, ledger.Turn{RequestID: c.req.ID, From: c.req.Origin.From,
-		Text: truncate(c.req.Text, 500), Status: c.res.Status, At: c.res.At})
+		Text: clip.Text(c.req.Text, 500), Status: c.res.Status, At: c.res.At})
 	if len(turns) > maxTurns {
 		turns = turns[len(turns)-maxTurns:]
 	}

@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/ledger"
 	"github.com/licensedesk/licensedesk/mailintake/decode"
 	"github.com/licensedesk/licensedesk/mailintake/guard"
@@ -154,10 +155,10 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 		in.log.Warn("mail refused: its sender cannot be told", "why", p, "message_id", msg.MessageID)
 		return in.unknownSender(ctx, key, p, dryRun)
 	}
-	origin := ledger.Origin{Channel: ledger.ChannelEmail, MessageID: msg.MessageID, From: from, Subject: truncate(msg.Subject, 300),
+	origin := ledger.Origin{Channel: ledger.ChannelEmail, MessageID: msg.MessageID, From: from, Subject: clip.Text(msg.Subject, 300),
 		Mailbox: src.Mailbox, UID: src.UID, References: threadReferences(msg)}
 	if msg.From != nil {
-		origin.FromName = truncate(msg.From.Name, 100)
+		origin.FromName = clip.Text(msg.From.Name, 100)
 	}
 	body := quote.Strip(msg.Text)
 
@@ -178,7 +179,7 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 		return Outcome{}, err
 	}
 	req := ledger.Request{Tenant: t.ID, Requester: ledger.Requester{ID: from}, Origin: origin,
-		IdempotencyKey: key, DryRun: dryRun, Text: truncate(body, 4000), Language: t.Language,
+		IdempotencyKey: key, DryRun: dryRun, Text: clip.Text(body, 4000), Language: t.Language,
 		ReplyLimit: in.cfg.RepliesPerHour}
 
 	if in.cfg.TrustedAuthserv != "" {
@@ -247,7 +248,7 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 			res.Errors = append(res.Errors, e)
 		}
 		if len(res.Errors) == 0 {
-			res.Errors = []ledger.Error{{Code: ledger.NoRequestFound, Message: truncate(firstLine(msg.Subject), 200)}}
+			res.Errors = []ledger.Error{{Code: ledger.NoRequestFound, Message: clip.Text(firstLine(msg.Subject), 200)}}
 		}
 		return in.record(ctx, req, res, true)
 	}
@@ -353,7 +354,7 @@ func (in *Intake) unreadable(ctx context.Context, raw []byte, perr error, dryRun
 	}
 	in.log.Warn("unreadable mail", "from", msg.From.Email, "err", perr)
 	origin := ledger.Origin{Channel: ledger.ChannelEmail, MessageID: msg.MessageID, From: msg.From.Email,
-		FromName: msg.From.Name, Subject: truncate(msg.Subject, 300), References: threadReferences(msg)}
+		FromName: msg.From.Name, Subject: clip.Text(msg.Subject, 300), References: threadReferences(msg)}
 	key := idempotencyKey(msg, raw, Source{})
 	tenants, err := in.ledger.ContactTenants(ctx, msg.From.Email)
 	if err != nil {
@@ -449,13 +450,6 @@ func headerOnly(raw []byte) *decode.Message {
 		return nil
 	}
 	return msg
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 func firstLine(s string) string {

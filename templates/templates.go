@@ -15,6 +15,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/ledger"
 )
 
@@ -158,6 +159,7 @@ func (r *Renderer) funcs() template.FuncMap {
 		},
 		"date":     func(lang string, t time.Time) string { return formatDate(lang, t, false) },
 		"datetime": func(lang string, t time.Time) string { return formatDate(lang, t, true) },
+		"clipText": clip.Text,
 		"deref": func(p *float64) float64 {
 			if p == nil {
 				return 0
