@@ -264,7 +264,12 @@ func (e *env) exec(ctx context.Context, args []string) int {
 		if rep.Usage != nil {
 			w = e.stderr
 		}
-		fmt.Fprint(w, rep.Text)
+		// A terminal's prompt must not start on the reply's last line.
+		if text := rep.Text; text != "" && !strings.HasSuffix(text, "\n") {
+			fmt.Fprintln(w, text)
+		} else {
+			fmt.Fprint(w, text)
+		}
 	}
 	return rep.ExitCode()
 }

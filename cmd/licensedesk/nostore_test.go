@@ -9,7 +9,7 @@ import (
 // down.
 func TestHelpAndWhoamiWorkWhileTheStoreIsDown(t *testing.T) {
 	down := []string{"LICENSEDESK_REDIS_URL=redis://127.0.0.1:1/0"}
-	if r := runBinary(t, down, "", "exec", "help"); r.code != 0 || !strings.Contains(r.stdout, "switch") {
+	if r := runBinary(t, down, "", "exec", "help"); r.code != 0 || !strings.Contains(r.stdout, "switch") || !strings.HasSuffix(r.stdout, "\n") {
 		t.Errorf("exec help: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := runBinary(t, down, "", "exec", "whoami"); r.code != 0 || !strings.Contains(r.stdout, "operator") {
