@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/internal/fault"
 
 	"github.com/redis/go-redis/v9"
@@ -165,7 +166,7 @@ func (l *Ledger) Decide(ctx context.Context, id string, by Requester, approve bo
 	if code, msg := authorizeDecision(by, &req); code != "" {
 		return refusedResult(stub, now, code, msg), nil
 	}
-	dec := &decision{d: Decision{By: by.ID, Approved: approve, Reason: truncate(strings.TrimSpace(reason), 500)}}
+	dec := &decision{d: Decision{By: by.ID, Approved: approve, Reason: clip.Text(strings.TrimSpace(reason), 500)}}
 	if approve && now.After(p.Expires) {
 		dec.d.Approved, dec.expired = false, true
 	}

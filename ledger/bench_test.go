@@ -63,3 +63,57 @@ func BenchmarkAssign1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGrowth makes 3,000 one-seat additions on one subscription (SPEC
+// §8 "Growth") and reports the Redis memory and the latency of a request
+// over the first and the last 300: they must not grow with the history.
+// step is the simulated time between two additions; "burst" is the system
+// clock, every addition inside the 7-day window.
+func BenchmarkGrowth(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		step time.Duration
+	}{{"step=1h", time.Hour}, {"step=10m", 10 * time.Minute}, {"burst", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			rdb := testredis.New(b)
+			l := ledger.New(rdb, nil, nil, nil)
+			for b.Loop() {
+				rep, err := ledger.RunGrowth(context.Background(), l, 3000, c.step)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rep.Errors > 0 {
+					b.Fatalf("%d requests failed", rep.Errors)
+				}
+				b.ReportMetric(rep.Start.BytesPerReq, "start-B/req")
+				b.ReportMetric(rep.End.BytesPerReq, "end-B/req")
+				b.ReportMetric(rep.EndOverStart, "end/start")
+				b.ReportMetric(rep.Start.MeanMs, "start-ms")
+				b.ReportMetric(rep.End.MeanMs, "end-ms")
+				b.ReportMetric(float64(rep.MaxAuditBytes), "max-audit-B")
+				b.ReportMetric(float64(rep.Batches), "batches")
+			}
+		})
+	}
+}
+
+// BenchmarkCheck replays the whole history of a generated desk (100
+// tenants, 10,000 users, 20,000 requests), then again from checkpoints.
+func BenchmarkCheck(b *testing.B) {
+	rdb := testredis.New(b)
+	l := ledger.New(rdb, nil, nil, nil)
+	ctx := context.Background()
+	if _, err := ledger.RunScale(ctx, l, ledger.ScaleOptions{Tenants: 100, Users: 10000, Requests: 20000, Days: 365, Keep: true}); err != nil {
+		b.Fatal(err)
+	}
+	for _, full := range []bool{true, false} {
+		b.Run(fmt.Sprintf("full=%v", full), func(b *testing.B) {
+			for b.Loop() {
+				problems, err := l.CheckWith(ctx, ledger.CheckOptions{Full: full, CheckpointEvery: -1})
+				if err != nil || len(problems) > 0 {
+					b.Fatal(err, problems)
+				}
+			}
+		})
+	}
+}

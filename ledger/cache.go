@@ -40,7 +40,10 @@ func newSnapCache(max int) *snapCache {
 }
 
 // get builds a snapshot for n from the cache, or reports a miss. Requests
-// that read users always miss: users are many and read by name.
+// that read users always miss: users are many and read by name. The
+// snapshot shares the cached subscription lists: a snapshot is read-only
+// (the planner works on copies, newWork), and the cache replaces a list,
+// never changes one in place.
 func (c *snapCache) get(tenant string, n need) (*Snapshot, bool) {
 	if len(n.users) > 0 {
 		return nil, false
@@ -56,11 +59,12 @@ func (c *snapCache) get(tenant string, n need) (*Snapshot, bool) {
 			return nil, false
 		}
 	}
-	s := &Snapshot{Tenant: ct.tenant, Subs: map[string][]Subscription{}, Users: map[string]*User{},
-		Assigned: map[string]int{}, Holders: map[string][]string{}, SKUVer: map[string]int64{tenantVersionField: ct.tver},
-		UserVer: map[string]int64{}, AllSubs: ct.all}
+	// A hit reads no user: Users, UserVer and Holders stay nil (read only).
+	s := &Snapshot{Tenant: ct.tenant, Subs: make(map[string][]Subscription, len(n.skus)),
+		Assigned: make(map[string]int, len(n.skus)), SKUVer: make(map[string]int64, len(n.skus)+1), AllSubs: ct.all}
+	s.SKUVer[tenantVersionField] = ct.tver
 	take := func(sku string, e cachedSKU) {
-		s.Subs[sku] = cloneSubs(e.subs)
+		s.Subs[sku] = e.subs
 		s.Assigned[sku] = e.assigned
 		s.SKUVer[sku] = e.ver
 	}
@@ -93,7 +97,7 @@ func (c *snapCache) put(tenant string, s *Snapshot) {
 	}
 	ct.tenant, ct.tver = s.Tenant, s.SKUVer[tenantVersionField]
 	for sku, subs := range s.Subs {
-		ct.skus[sku] = cachedSKU{subs: cloneSubs(subs), assigned: s.Assigned[sku], ver: s.SKUVer[sku]}
+		ct.skus[sku] = cachedSKU{subs: subs, assigned: s.Assigned[sku], ver: s.SKUVer[sku]}
 	}
 	if s.AllSubs {
 		ct.all = true
@@ -101,8 +105,9 @@ func (c *snapCache) put(tenant string, s *Snapshot) {
 }
 
 // committed advances the cache past a successful commit: the written
-// products take their new lists and counters, and their versions move by
-// as many increments as the commit script made.
+// products take their new lists (the commit's own, which nothing changes
+// after it) and counters, and their versions move by as many increments as
+// the commit script made.
 func (c *snapCache) committed(tenant string, s *Snapshot, eff *Effects) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -125,7 +130,7 @@ func (c *snapCache) committed(tenant string, s *Snapshot, eff *Effects) {
 			continue
 		}
 		if list, ok := eff.Subs[sku]; ok {
-			e.subs = cloneSubs(list)
+			e.subs = list
 		}
 		e.assigned += eff.Assigned[sku]
 		e.ver += n

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	retry "github.com/licensedesk/licensedesk/internal/backoff"
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/oklog/ulid/v2"
 	"github.com/redis/go-redis/v9"
@@ -136,15 +136,36 @@ func (l *Ledger) nameHolders(ctx context.Context, tenant string, res *Result) {
 	}
 }
 
-var requestIDPattern = regexp.MustCompile(`^LD-[0-9A-HJKMNP-TV-Z]{26}$`)
+// ValidRequestID reports whether s is a request id: "LD-" and 26 letters
+// of Crockford's base 32 (a ULID: no I, L, O or U). A hand-written check:
+// it runs on every request (SPEC §8).
+func ValidRequestID(s string) bool {
+	if len(s) != 29 || s[:3] != "LD-" {
+		return false
+	}
+	for i := 3; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U') {
+			return false
+		}
+	}
+	return true
+}
 
-// ValidRequestID reports whether s is a request id.
-func ValidRequestID(s string) bool { return requestIDPattern.MatchString(s) }
-
-var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
-// ValidTenantID reports whether s is a valid tenant slug.
-func ValidTenantID(s string) bool { return tenantPattern.MatchString(s) }
+// ValidTenantID reports whether s is a valid tenant slug:
+// [a-z0-9][a-z0-9-]{0,62}.
+func ValidTenantID(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // maxAttempts bounds the re-plans after version clashes.
 const maxAttempts = 100
@@ -275,10 +296,9 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 			spec.pending = "+" + string(pend)
 			kind = "pending"
 		}
+		// The commit adds what the request changed (the delta between the
+		// snapshot and the effects, store.go).
 		spec.rec = &AuditRecord{Kind: "request", Request: req, Result: &res, At: now}
-		if !eff.empty() {
-			spec.rec.Effects = &eff
-		}
 		if email && dec == nil && budget.over {
 			// SPEC §4.4: the limit holds back replies, never requests; a
 			// held request gets at most one notice an hour.
@@ -321,8 +341,10 @@ func (l *Ledger) apply(ctx context.Context, req *Request, cat *Catalog, dec *dec
 		for id := range eff.SubIndex {
 			l.rdb.HSet(ctx, keySubIdx, id, req.Tenant)
 		}
-		l.log.Info("request", "id", req.ID, "tenant", req.Tenant, "channel", req.Origin.Channel,
-			"by", req.Requester.ID, "status", res.Status, "attempts", attempt+1)
+		if l.log.Enabled(ctx, slog.LevelInfo) { // the arguments cost allocations even when not logged
+			l.log.Info("request", "id", req.ID, "tenant", req.Tenant, "channel", req.Origin.Channel,
+				"by", req.Requester.ID, "status", res.Status, "attempts", attempt+1)
+		}
 		return res, nil
 	}
 	return Result{}, ErrContention
@@ -420,7 +442,7 @@ func normalizeOps(req *Request, cat *Catalog) {
 func (l *Ledger) validate(req *Request, now time.Time) (Result, bool) {
 	switch {
 	case !ValidTenantID(req.Tenant):
-		return refusedResult(req, now, UnknownTenant, fmt.Sprintf("%q is not a tenant id", truncate(req.Tenant, 64))), true
+		return refusedResult(req, now, UnknownTenant, fmt.Sprintf("%q is not a tenant id", clip.Text(req.Tenant, 64))), true
 	case len(req.Ops) == 0:
 		return refusedResult(req, now, NoRequestFound, "the request has no operation"), true
 	case len(req.Ops) > MaxOpsPerReq:
@@ -474,13 +496,6 @@ func refusedResult(req *Request, now time.Time, code Code, msg string) Result {
 func truncList(s []string, n int) []string {
 	if len(s) > n {
 		return s[:n]
-	}
-	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
 	}
 	return s
 }

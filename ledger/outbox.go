@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/licensedesk/licensedesk/internal/clip"
 	"github.com/licensedesk/licensedesk/internal/fault"
 	"github.com/redis/go-redis/v9"
 )
@@ -138,7 +139,7 @@ func (o *Outbox) key(tenant string) (string, error) {
 		return KeyGlobalOutbox, nil
 	}
 	if !ValidTenantID(tenant) {
-		return "", fault.Permanent(fmt.Errorf("ledger: outbox: %q is not a tenant id", truncate(tenant, 64)))
+		return "", fault.Permanent(fmt.Errorf("ledger: outbox: %q is not a tenant id", clip.Text(tenant, 64)))
 	}
 	return OutboxKey(tenant), nil
 }

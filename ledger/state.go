@@ -49,13 +49,14 @@ type work struct {
 }
 
 func newWork(s *Snapshot) *work {
+	// The bookkeeping maps are made when first written (setSubs,
+	// setUser): most requests touch one product. This runs on every
+	// request (SPEC §8).
 	w := &work{
 		snap:     s,
 		subs:     make(map[string][]Subscription, len(s.Subs)),
 		users:    make(map[string]*User, len(s.Users)),
 		assigned: make(map[string]int, len(s.Assigned)),
-		dirtySub: map[string]bool{},
-		dirtyUsr: map[string]bool{},
 		newSubs:  map[string]string{},
 	}
 	for k, v := range s.Subs {
@@ -115,11 +116,17 @@ func totalOf(subs []Subscription) int {
 
 func (w *work) setSubs(sku string, subs []Subscription) {
 	w.subs[sku] = subs
+	if w.dirtySub == nil {
+		w.dirtySub = map[string]bool{}
+	}
 	w.dirtySub[sku] = true
 }
 
 func (w *work) setUser(u *User) {
 	w.users[u.UPN] = u
+	if w.dirtyUsr == nil {
+		w.dirtyUsr = map[string]bool{}
+	}
 	w.dirtyUsr[u.UPN] = true
 }
 
@@ -142,17 +149,19 @@ func (w *work) take(u *User, sku string, now time.Time) {
 	w.setUser(u)
 }
 
+// effects are the writes of the plan; the maps of what it did not touch
+// stay nil.
 func (w *work) effects() Effects {
-	e := Effects{
-		Subs:     map[string][]Subscription{},
-		Users:    map[string]*User{},
-		Assigned: map[string]int{},
-		HoldAdd:  map[string][]string{},
-		HoldDel:  map[string][]string{},
-		SubIndex: w.newSubs,
+	e := Effects{SubIndex: w.newSubs}
+	if len(w.dirtySub) > 0 {
+		e.Subs = make(map[string][]Subscription, len(w.dirtySub))
+		for sku := range w.dirtySub {
+			e.Subs[sku] = w.subs[sku]
+		}
 	}
-	for sku := range w.dirtySub {
-		e.Subs[sku] = w.subs[sku]
+	if len(w.dirtyUsr) > 0 {
+		e.Users = make(map[string]*User, len(w.dirtyUsr))
+		e.HoldAdd, e.HoldDel = map[string][]string{}, map[string][]string{}
 	}
 	for upn := range w.dirtyUsr {
 		u := w.users[upn]
@@ -179,6 +188,9 @@ func (w *work) effects() Effects {
 	}
 	for sku, n := range w.assigned {
 		if d := n - w.snap.Assigned[sku]; d != 0 {
+			if e.Assigned == nil {
+				e.Assigned = map[string]int{}
+			}
 			e.Assigned[sku] = d
 		}
 	}

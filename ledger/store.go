@@ -17,24 +17,38 @@ import (
 // Key layout. Every key of a tenant carries the tenant in a hash tag, so a
 // request's reads and its commit stay in one Redis Cluster slot.
 type tenantKeys struct {
-	id, tenant, sver, uver, subs, users, assigned, audit, results, subidx, outbox, pending string
+	id, tenant, sver, uver, subs, users, assigned, audit, results, subidx, outbox, pending, checkpoint string
 }
+
+// prefix is what every key of the tenant starts with.
+func (k tenantKeys) prefix() string { return k.tenant[:len(k.tenant)-len("tenant")] }
 
 func keysFor(tenant string) tenantKeys {
 	p := "ld:{t:" + tenant + "}:"
+	// One allocation for every name: this runs on every request.
+	all := p + "tenant" + p + "sver" + p + "uver" + p + "subs" + p + "users" + p + "assigned" + p + "audit" +
+		p + "results" + p + "subidx" + p + "outbox" + p + "pending" + p + "checkpoint"
+	next := func(name string) string {
+		n := len(p) + len(name) // the name is a constant: no allocation
+		s := all[:n]
+		all = all[n:]
+		return s
+	}
 	return tenantKeys{
 		id:       tenant,
-		tenant:   p + "tenant",   // string: Tenant JSON
-		sver:     p + "sver",     // hash: sku -> version
-		uver:     p + "uver",     // hash: upn -> version
-		subs:     p + "subs",     // hash: sku -> []Subscription JSON
-		users:    p + "users",    // hash: upn -> User JSON
-		assigned: p + "assigned", // hash: sku -> users holding it
-		audit:    p + "audit",    // stream: AuditRecord per request
-		results:  p + "results",  // hash: request id -> its audit entry id
-		subidx:   p + "subidx",   // hash: subscription id -> sku
-		outbox:   p + "outbox",   // stream: replies to send (mail issue)
-		pending:  p + "pending",  // hash: request id -> pending request (R-APPROVAL)
+		tenant:   next("tenant"),   // string: Tenant JSON
+		sver:     next("sver"),     // hash: sku -> version
+		uver:     next("uver"),     // hash: upn -> version
+		subs:     next("subs"),     // hash: sku -> []Subscription JSON
+		users:    next("users"),    // hash: upn -> User JSON
+		assigned: next("assigned"), // hash: sku -> users holding it
+		audit:    next("audit"),    // stream: AuditRecord per request
+		results:  next("results"),  // hash: request id -> its audit entry id
+		subidx:   next("subidx"),   // hash: subscription id -> sku
+		outbox:   next("outbox"),   // stream: replies to send (mail issue)
+		pending:  next("pending"),  // hash: request id -> pending request (R-APPROVAL)
+		// hash: the last verified state (checkpoint.go)
+		checkpoint: next("checkpoint"),
 	}
 }
 
@@ -55,7 +69,7 @@ func hashKey(key string) string {
 // all returns every key of the tenant except the per-product holder sets and
 // idempotency keys, which callers find with SCAN.
 func (k tenantKeys) all() []string {
-	return []string{k.tenant, k.sver, k.uver, k.subs, k.users, k.assigned, k.audit, k.results, k.subidx, k.outbox, k.pending}
+	return []string{k.tenant, k.sver, k.uver, k.subs, k.users, k.assigned, k.audit, k.results, k.subidx, k.outbox, k.pending, k.checkpoint}
 }
 
 // Global keys, touched outside the commit script. They share the hash tag
@@ -89,7 +103,7 @@ type need struct {
 }
 
 func needsOf(req *Request, cat *Catalog) need {
-	n := need{skus: map[string]bool{}, users: map[string]bool{}}
+	n := need{skus: make(map[string]bool, len(req.Ops))}
 	for _, op := range req.Ops {
 		sku := op.SKU
 		if p, ok := cat.Get(sku); ok {
@@ -117,6 +131,9 @@ func needsOf(req *Request, cat *Catalog) need {
 		}
 		if len(op.Users) <= MaxUsersPerOp {
 			for _, u := range op.Users {
+				if n.users == nil {
+					n.users = map[string]bool{}
+				}
 				n.users[strings.ToLower(strings.TrimSpace(u))] = true
 			}
 		}
@@ -259,107 +276,184 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// commitScript applies one request atomically: it checks the versions of
-// everything the plan read (compare-and-set), writes the effects, bumps the
-// versions, appends the audit record, stores the result, records the
-// idempotency key and appends the outbox entry. Nothing is written when a
-// check fails, so a failed check leaves no trace.
+// commitScript applies requests atomically, several per call (group
+// commit: one EVALSHA for the requests of one Cluster slot that are
+// waiting together, see batch.go). Each request keeps its own
+// compare-and-set and outcome, exactly as if it were alone: it checks the
+// versions of everything its plan read, and only then writes its effects,
+// bumps the versions, appends its audit record, stores its result, records
+// its idempotency key and appends its outbox entry. Nothing of a request is
+// written when one of its checks fails, so a failed check leaves no trace;
+// the requests before and after it in the call are not affected.
 //
-// KEYS: 1 sver, 2 uver, 3 subs, 4 users, 5 assigned, 6 audit, 7 results,
-// 8 subidx, 9 outbox, 10 idempotency key, 11 pending, 12 once key,
-// 13 reply budget of the sender, 14.. holder sets.
-// ARGV: 1 request id, 2 pending change ("" none, "+" and the pending
-// request's JSON to park it, "-" to settle it: it must still be pending),
-// 3 audit JSON (holding the result), 4 outbox JSON or "",
-// 5 idempotency TTL in seconds or "0", 6 once key: "" none, "check" (an
-// earlier request that set it makes this one a duplicate) or "set" (check,
-// and set it: R-IDEMPOTENT, only an applied undo or decision stops the
-// next), 7 reply budget: "0", or the TTL of the sender's hourly budget when
-// this commit queues a reply that counts against it (SPEC §4.4), 8 "1" when
-// the reply is the hourly notice of a held request, then counted sections:
-// sku versions (sku, ver)*, user versions (upn, ver)*, subscription writes
-// (sku, json or "" to delete)*, user writes (upn, json or "")*, assigned
-// deltas (sku, delta)*, holder changes (key index, "+" or "-", upn)*,
-// subscription index (id, sku)*.
-var commitScript = redis.NewScript(strings.Replace(`
-if ARGV[5] ~= '0' then
-  local prev = redis.call('GET', KEYS[10])
-  if prev then return {'dup', prev} end
+// ARGV[1] is the number of requests; then, per request, its number of
+// arguments and its arguments. KEYS holds one key per request: the prefix
+// of its tenant's keys ("ld:{t:contoso}:"), from which the script names
+// them all. They share its hash tag, hence its Cluster slot, the one the
+// call is routed to (Redis checks that every key a script touches is in
+// the slot of the keys it declared).
+//
+// Arguments of a request: 1 request id, 2 pending change ("" none, "+" and
+// the pending request's JSON to park it, "-" to settle it: it must still be
+// pending), 3 audit JSON (holding the result), 4 outbox JSON or "",
+// 5 idempotency key (after the prefix) or "", 6 once key: "" none, or "c"
+// (an earlier request that set it makes this one a duplicate) or "s"
+// (check, and set it: R-IDEMPOTENT, only an applied undo or decision stops
+// the next) and the key, 7 reply budget: "", or "0" ("1" when the reply is
+// the hourly notice of a held request) and the sender's hourly budget key,
+// charged because this commit queues a reply (SPEC §4.4); then counted
+// sections: sku versions (sku, ver)*, user versions (upn, ver)*,
+// subscription writes (sku, json or "" to delete)*, user writes (upn, json
+// or "")*, assigned deltas (sku, delta)*, holder changes (sku, "+" or "-",
+// upn)*, subscription index (id, sku)*.
+//
+// It returns two strings per request: "ok" and the audit entry id,
+// "conflict" and what moved, "dup" and the earlier request's id, or "gone"
+// and the request id (a decision on a request no longer pending).
+var commitScript = redis.NewScript(strings.NewReplacer("IDEM_TTL", idemTTL, "BUDGET_TTL", budgetTTL).Replace(`
+local function commit1(p, a)
+  local sver, uver = p .. 'sver', p .. 'uver'
+  local idem, once = ARGV[a+5], ARGV[a+6]
+  if idem ~= '' then
+    local prev = redis.call('GET', p .. idem)
+    if prev then return 'dup', prev end
+  end
+  if once ~= '' then
+    local prev = redis.call('GET', p .. string.sub(once, 2))
+    if prev then return 'dup', prev end
+  end
+  if ARGV[a+2] == '-' and redis.call('HEXISTS', p .. 'pending', ARGV[a+1]) == 0 then return 'gone', ARGV[a+1] end
+  local i = a + 8
+  local n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    if (redis.call('HGET', sver, ARGV[i]) or '0') ~= ARGV[i+1] then return 'conflict', ARGV[i] end
+    i = i + 2
+  end
+  n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    if (redis.call('HGET', uver, ARGV[i]) or '0') ~= ARGV[i+1] then return 'conflict', ARGV[i] end
+    i = i + 2
+  end
+  n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    if ARGV[i+1] == '' then redis.call('HDEL', p .. 'subs', ARGV[i]) else redis.call('HSET', p .. 'subs', ARGV[i], ARGV[i+1]) end
+    redis.call('HINCRBY', sver, ARGV[i], 1)
+    i = i + 2
+  end
+  n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    if ARGV[i+1] == '' then redis.call('HDEL', p .. 'users', ARGV[i]) else redis.call('HSET', p .. 'users', ARGV[i], ARGV[i+1]) end
+    redis.call('HINCRBY', uver, ARGV[i], 1)
+    i = i + 2
+  end
+  n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    redis.call('HINCRBY', p .. 'assigned', ARGV[i], ARGV[i+1])
+    redis.call('HINCRBY', sver, ARGV[i], 1)
+    i = i + 2
+  end
+  n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    local key = p .. 'holders:' .. ARGV[i]
+    if ARGV[i+1] == '+' then redis.call('ZADD', key, 0, ARGV[i+2]) else redis.call('ZREM', key, ARGV[i+2]) end
+    i = i + 3
+  end
+  n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    redis.call('HSET', p .. 'subidx', ARGV[i], ARGV[i+1])
+    i = i + 2
+  end
+  local aid = redis.call('XADD', p .. 'audit', '*', 'req', ARGV[a+1], 'data', ARGV[a+3])
+  redis.call('HSET', p .. 'results', ARGV[a+1], aid)
+  if idem ~= '' then redis.call('SET', p .. idem, ARGV[a+1], 'EX', IDEM_TTL) end
+  if string.sub(once, 1, 1) == 's' then redis.call('SET', p .. string.sub(once, 2), ARGV[a+1], 'EX', IDEM_TTL) end
+  if ARGV[a+4] ~= '' then redis.call('XADD', p .. 'outbox', '*', 'req', ARGV[a+1], 'data', ARGV[a+4]) end
+  local budget = ARGV[a+7]
+  if budget ~= '' then
+    local key = p .. string.sub(budget, 2)
+    redis.call('HINCRBY', key, 'n', 1)
+    if string.sub(budget, 1, 1) == '1' then redis.call('HSET', key, 'notice', 1) end
+    redis.call('EXPIRE', key, BUDGET_TTL)
+  end
+  if ARGV[a+2] == '-' then redis.call('HDEL', p .. 'pending', ARGV[a+1])
+  elseif ARGV[a+2] ~= '' then redis.call('HSET', p .. 'pending', ARGV[a+1], string.sub(ARGV[a+2], 2)) end
+  return 'ok', aid
 end
-if ARGV[6] ~= '' then
-  local prev = redis.call('GET', KEYS[12])
-  if prev then return {'dup', prev} end
+local out = {}
+local ai = 2
+for r = 1, tonumber(ARGV[1]) do
+  local st, detail = commit1(KEYS[r], ai)
+  out[#out+1] = st
+  out[#out+1] = detail
+  ai = ai + 1 + tonumber(ARGV[ai])
 end
-if ARGV[2] == '-' and redis.call('HEXISTS', KEYS[11], ARGV[1]) == 0 then return {'gone', ARGV[1]} end
-local i = 9
-local n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  if (redis.call('HGET', KEYS[1], ARGV[i]) or '0') ~= ARGV[i+1] then return {'conflict', ARGV[i]} end
-  i = i + 2
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  if (redis.call('HGET', KEYS[2], ARGV[i]) or '0') ~= ARGV[i+1] then return {'conflict', ARGV[i]} end
-  i = i + 2
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  if ARGV[i+1] == '' then redis.call('HDEL', KEYS[3], ARGV[i]) else redis.call('HSET', KEYS[3], ARGV[i], ARGV[i+1]) end
-  redis.call('HINCRBY', KEYS[1], ARGV[i], 1)
-  i = i + 2
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  if ARGV[i+1] == '' then redis.call('HDEL', KEYS[4], ARGV[i]) else redis.call('HSET', KEYS[4], ARGV[i], ARGV[i+1]) end
-  redis.call('HINCRBY', KEYS[2], ARGV[i], 1)
-  i = i + 2
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i+1])
-  redis.call('HINCRBY', KEYS[1], ARGV[i], 1)
-  i = i + 2
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  local key = KEYS[tonumber(ARGV[i])]
-  if ARGV[i+1] == '+' then redis.call('ZADD', key, 0, ARGV[i+2]) else redis.call('ZREM', key, ARGV[i+2]) end
-  i = i + 3
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  redis.call('HSET', KEYS[8], ARGV[i], ARGV[i+1])
-  i = i + 2
-end
-local aid = redis.call('XADD', KEYS[6], '*', 'req', ARGV[1], 'data', ARGV[3])
-redis.call('HSET', KEYS[7], ARGV[1], aid)
-if ARGV[5] ~= '0' then redis.call('SET', KEYS[10], ARGV[1], 'EX', ARGV[5]) end
-if ARGV[6] == 'set' then redis.call('SET', KEYS[12], ARGV[1], 'EX', ONCE_TTL) end
-if ARGV[4] ~= '' then redis.call('XADD', KEYS[9], '*', 'req', ARGV[1], 'data', ARGV[4]) end
-if ARGV[7] ~= '0' then
-  redis.call('HINCRBY', KEYS[13], 'n', 1)
-  if ARGV[8] == '1' then redis.call('HSET', KEYS[13], 'notice', 1) end
-  redis.call('EXPIRE', KEYS[13], ARGV[7])
-end
-if ARGV[2] == '-' then redis.call('HDEL', KEYS[11], ARGV[1])
-elseif ARGV[2] ~= '' then redis.call('HSET', KEYS[11], ARGV[1], string.sub(ARGV[2], 2)) end
-return {'ok', aid}
-`, "ONCE_TTL", strconv.Itoa(int(IdempotencyTTL/time.Second)), 1))
+return out
+`))
 
-// AuditRecord is one entry of a tenant's audit log (R-AUDIT). Effects hold
-// the after-state of every record written, so the log replays to the
-// current state (ledger check).
+// AuditRecord is one entry of a tenant's audit log (R-AUDIT): who asked
+// what, through which channel, when, the result (with the before/after
+// figures of every product touched) and what the request changed.
+//
+// Records written since SPEC §8 "Growth" hold a Delta: what changed, never
+// copies. Records written before it hold Effects, the whole subscription
+// lists and users they wrote; they are read as they are (History, replay).
 type AuditRecord struct {
-	Kind    string   `json:"kind"` // request, import, sweep
+	Kind    string   `json:"kind"` // request, import, sweep, checkpoint
 	Request *Request `json:"request,omitempty"`
 	Result  *Result  `json:"result,omitempty"`
+	// Delta is what the request changed.
+	Delta *Delta `json:"delta,omitempty"`
+	// Effects is the older form: the after-state of every record written.
 	Effects *Effects `json:"effects,omitempty"`
 	// Reset marks an import that replaced the tenant: replay starts afresh.
-	Reset  bool      `json:"reset,omitempty"`
-	Tenant *Tenant   `json:"tenant,omitempty"`
-	At     time.Time `json:"at"`
+	Reset  bool    `json:"reset,omitempty"`
+	Tenant *Tenant `json:"tenant,omitempty"`
+	// Checkpoint marks a state that ledger check verified (checkpoint.go).
+	Checkpoint *CheckpointMark `json:"checkpoint,omitempty"`
+	At         time.Time       `json:"at"`
 	// ID is the stream entry id, filled when read back.
 	ID string `json:"-"`
+}
+
+// encodeAudit writes rec as json.Marshal would, without reflection for
+// the request, the result and the delta.
+func encodeAudit(rec *AuditRecord) ([]byte, error) {
+	e := encoder{b: make([]byte, 0, 1024)}
+	e.b = append(e.b, '{')
+	e.key("kind")
+	e.str(rec.Kind)
+	if rec.Request != nil {
+		e.key("request")
+		e.request(rec.Request)
+	}
+	if rec.Result != nil {
+		e.key("result")
+		e.result(rec.Result)
+	}
+	if rec.Delta != nil {
+		e.key("delta")
+		e.delta(rec.Delta)
+	}
+	if rec.Effects != nil {
+		e.key("effects")
+		e.any(rec.Effects)
+	}
+	e.optTrue("reset", rec.Reset)
+	if rec.Tenant != nil {
+		e.key("tenant")
+		e.any(rec.Tenant)
+	}
+	if rec.Checkpoint != nil {
+		e.key("checkpoint")
+		e.any(rec.Checkpoint)
+	}
+	e.key("at")
+	e.time(rec.At)
+	e.b = append(e.b, '}')
+	if e.err != nil {
+		return nil, e.err
+	}
+	return e.b, nil
 }
 
 // commitOutcome says how a commit ended.
@@ -395,71 +489,98 @@ type commitSpec struct {
 // in Lua"): nothing the request does is visible before it, and after it
 // everything is: the effects, the audit record, the stored result, the
 // idempotency key and the outbox entry. The result is stored once, in the
-// audit record; the results hash points at it. When a version read by the plan has
-// moved, nothing is written and the caller re-reads and re-plans.
+// audit record; the results hash points at it. When a version read by the
+// plan has moved, nothing is written and the caller re-reads and re-plans.
+//
+// Before writing, the seat batches of the subscriptions written are merged
+// where R-REMOVE no longer tells them apart (normalizeSeats), and the audit
+// record gets the delta between the snapshot and what is written.
 func commit(ctx context.Context, cm *committer, c commitSpec) (commitOutcome, string, error) {
+	prefix, args, err := commitArgs(c)
+	if err != nil {
+		return 0, "", err
+	}
+	reply, err := cm.run(ctx, c.req.Tenant, prefix, args)
+	return commitReplyOf(c.req, reply, err)
+}
+
+// commitArgs prepares a commit: the seat batches merged, the delta, the
+// audit record, and the key prefix and arguments of commitScript.
+func commitArgs(c commitSpec) (string, []any, error) {
 	snap, req, eff, rec := c.snap, c.req, c.eff, c.rec
 	k := keysFor(req.Tenant)
-	recJSON, err := json.Marshal(rec)
-	if err != nil {
-		return 0, "", wrapf("ledger: encode audit: %w", err)
+	for _, list := range eff.Subs {
+		normalizeSeats(list, rec.At)
 	}
-	keys := []string{k.sver, k.uver, k.subs, k.users, k.assigned, k.audit, k.results, k.subidx, k.outbox,
-		k.idem("-"), k.pending, k.idem("-"), k.idem("-")}
-	ttl := "0"
+	rec.Effects = nil
+	rec.Delta = deltaOf(snap, eff)
+	recJSON, err := encodeAudit(rec)
+	if err != nil {
+		return "", nil, wrapf("ledger: encode audit: %w", err)
+	}
+	prefix := k.prefix()
+	idem := ""
 	if req.IdempotencyKey != "" {
-		keys[9] = k.idem(req.IdempotencyKey)
-		ttl = strconv.Itoa(int(IdempotencyTTL / time.Second))
+		idem = k.idem(req.IdempotencyKey)[len(prefix):]
 	}
 	once := ""
 	if c.once != "" {
-		keys[11] = k.idem(c.once)
-		once = "check"
+		mode := "c"
 		if c.onceSet {
-			once = "set"
+			mode = "s"
 		}
+		once = mode + k.idem(c.once)[len(prefix):]
 	}
-	budget, notice := "0", "0"
+	budget := ""
 	if c.budget != "" && c.outbox != nil {
-		keys[12] = c.budget
-		budget = strconv.Itoa(int(2 * time.Hour / time.Second))
-		if c.notice {
-			notice = "1"
+		if !strings.HasPrefix(c.budget, prefix) {
+			return "", nil, wrapf("ledger: commit %s: the reply budget %q is not the tenant's", req.ID, c.budget)
 		}
+		mode := "0"
+		if c.notice {
+			mode = "1"
+		}
+		budget = mode + c.budget[len(prefix):]
 	}
-	args := []any{req.ID, c.pending, recJSON, c.outbox, ttl, once, budget, notice}
+	nholds := 0
+	for _, l := range eff.HoldAdd {
+		nholds += len(l)
+	}
+	for _, l := range eff.HoldDel {
+		nholds += len(l)
+	}
+	n := 7 + 7 + 2*len(snap.SKUVer) + 2*len(snap.UserVer) + 2*len(eff.Subs) + 2*len(eff.Users) +
+		2*len(eff.Assigned) + 3*nholds + 2*len(eff.SubIndex)
+	args := make([]any, 0, n)
+	args = append(args, req.ID, c.pending, recJSON, c.outbox, idem, once, budget)
 
 	// Versions: everything the plan read is checked, so a concurrent change
 	// to any of it sends this request back to be planned again.
 	args = append(args, len(snap.SKUVer))
 	for _, sku := range sortedKeys(snap.SKUVer) {
-		args = append(args, sku, strconv.FormatInt(snap.SKUVer[sku], 10))
+		args = append(args, sku, snap.SKUVer[sku])
 	}
 	args = append(args, len(snap.UserVer))
 	for _, upn := range sortedKeys(snap.UserVer) {
-		args = append(args, upn, strconv.FormatInt(snap.UserVer[upn], 10))
+		args = append(args, upn, snap.UserVer[upn])
 	}
 	args = append(args, len(eff.Subs))
 	for _, sku := range sortedKeys(eff.Subs) {
-		v := ""
+		var v []byte
 		if list := eff.Subs[sku]; len(list) > 0 {
-			b, err := json.Marshal(list)
-			if err != nil {
-				return 0, "", wrapf("ledger: encode subscriptions: %w", err)
+			if v, err = encodeSubs(list); err != nil {
+				return "", nil, wrapf("ledger: encode subscriptions: %w", err)
 			}
-			v = string(b)
 		}
 		args = append(args, sku, v)
 	}
 	args = append(args, len(eff.Users))
 	for _, upn := range sortedKeys(eff.Users) {
-		v := ""
+		var v []byte
 		if u := eff.Users[upn]; u != nil {
-			b, err := json.Marshal(u)
-			if err != nil {
-				return 0, "", wrapf("ledger: encode user: %w", err)
+			if v, err = encodeUser(u); err != nil {
+				return "", nil, wrapf("ledger: encode user: %w", err)
 			}
-			v = string(b)
 		}
 		args = append(args, upn, v)
 	}
@@ -467,35 +588,27 @@ func commit(ctx context.Context, cm *committer, c commitSpec) (commitOutcome, st
 	for _, sku := range sortedKeys(eff.Assigned) {
 		args = append(args, sku, eff.Assigned[sku])
 	}
-	type hold struct{ key, op, upn string }
-	var holds []hold
+	args = append(args, nholds)
 	for _, sku := range sortedKeys(eff.HoldAdd) {
 		for _, upn := range eff.HoldAdd[sku] {
-			holds = append(holds, hold{k.holders(sku), "+", upn})
+			args = append(args, sku, "+", upn)
 		}
 	}
 	for _, sku := range sortedKeys(eff.HoldDel) {
 		for _, upn := range eff.HoldDel[sku] {
-			holds = append(holds, hold{k.holders(sku), "-", upn})
+			args = append(args, sku, "-", upn)
 		}
-	}
-	keyIndex := map[string]int{}
-	args = append(args, len(holds))
-	for _, h := range holds {
-		idx, ok := keyIndex[h.key]
-		if !ok {
-			keys = append(keys, h.key)
-			idx = len(keys)
-			keyIndex[h.key] = idx
-		}
-		args = append(args, idx, h.op, h.upn)
 	}
 	args = append(args, len(eff.SubIndex))
 	for _, id := range sortedKeys(eff.SubIndex) {
 		args = append(args, id, eff.SubIndex[id])
 	}
 
-	reply, err := cm.run(ctx, keys, args)
+	return prefix, args, nil
+}
+
+// commitReplyOf reads commitScript's two strings for one request.
+func commitReplyOf(req *Request, reply []string, err error) (commitOutcome, string, error) {
 	if err != nil {
 		return 0, "", wrapf("ledger: commit %s: %w", req.ID, err)
 	}
@@ -514,3 +627,8 @@ func commit(ctx context.Context, cm *committer, c commitSpec) (commitOutcome, st
 	}
 	return 0, "", wrapf("ledger: commit %s: unexpected reply %q", req.ID, reply)
 }
+
+var (
+	idemTTL   = strconv.Itoa(int(IdempotencyTTL / time.Second))
+	budgetTTL = strconv.Itoa(int(2 * time.Hour / time.Second))
+)

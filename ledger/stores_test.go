@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,4 +67,43 @@ func TestWorksOnRedisCluster(t *testing.T) {
 	}
 	// Every request stays in its tenant's slot: a CROSSSLOT error would fail here.
 	exerciseStore(t, testredis.StartCluster(t, 3))
+}
+
+// Group commit on a cluster: commits of tenants in different slots go out
+// in one pipeline, one call per slot, each keeping its own outcome.
+func TestConcurrentCommitsOnRedisCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starting a cluster takes a few seconds")
+	}
+	l, _, _ := seeded(t, testredis.StartCluster(t, 3))
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tenant, sku := "contoso", "SPB"
+			if w%2 == 1 {
+				tenant, sku = "fabrikam", "STANDARDPACK"
+			}
+			for i := range 10 {
+				op := add(1, sku)
+				if i%2 == 1 {
+					op = remove(1, sku)
+				}
+				res, err := l.Submit(ctx, ledger.Request{Tenant: tenant, Requester: operator, Ops: []ledger.Op{op}})
+				if err != nil || res.Status != ledger.StatusApplied {
+					t.Errorf("%s: %v %+v", tenant, err, res.Errors)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if f := figures(t, l, "contoso", "SPB"); f.Total != 13 {
+		t.Errorf("contoso SPB %+v", f)
+	}
+	if f := figures(t, l, "fabrikam", "STANDARDPACK"); f.Total != 10 {
+		t.Errorf("fabrikam STANDARDPACK %+v", f)
+	}
+	mustCheck(t, l)
 }

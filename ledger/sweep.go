@@ -96,7 +96,7 @@ func (l *Ledger) sweepTenant(ctx context.Context, id string) ([]SweepEvent, erro
 		}
 		eff := w.effects()
 		req.Ops = nil
-		rec := &AuditRecord{Kind: "sweep", Request: req, Result: &res, Effects: &eff, At: now}
+		rec := &AuditRecord{Kind: "sweep", Request: req, Result: &res, At: now}
 		outcome, _, err := commit(ctx, l.cm, commitSpec{snap: snap, req: req, eff: &eff, rec: rec})
 		if err != nil {
 			return nil, err

@@ -11,6 +11,12 @@ import (
 	"github.com/licensedesk/licensedesk/mailintake"
 )
 
+const benchUsage = `Usage: licensedesk bench ledger [--clients N] [--duration D] [--json]
+       licensedesk bench growth [--requests N] [--step D] [--json]
+       licensedesk bench scale [--tenants N] [--users N] [--requests N] [--keep] [--json]
+       licensedesk bench mail [--duration D] [--json]
+       licensedesk bench slack [--clients N] [--rounds R] [--json]`
+
 func (e *env) bench(ctx context.Context, args []string) int {
 	if len(args) > 0 && args[0] == "mail" {
 		return e.benchMail(ctx, args[1:])
@@ -18,8 +24,14 @@ func (e *env) bench(ctx context.Context, args []string) int {
 	if len(args) > 0 && args[0] == "slack" {
 		return e.benchSlack(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "growth" {
+		return e.benchGrowth(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "scale" {
+		return e.benchScale(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "ledger" {
-		fmt.Fprintln(e.stderr, "Usage: licensedesk bench ledger [--clients N] [--duration D] [--json]\n       licensedesk bench mail [--duration D] [--json]\n       licensedesk bench slack [--clients N] [--rounds R] [--json]")
+		fmt.Fprintln(e.stderr, benchUsage)
 		return exitUsage
 	}
 	fs := flag.NewFlagSet("bench ledger", flag.ContinueOnError)

@@ -3,18 +3,26 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/licensedesk/licensedesk/ledger"
 )
 
 const ledgerUsage = `Usage:
-  licensedesk ledger import FILE|-     seed the desk from YAML or JSON (tenants are replaced whole)
+  licensedesk ledger import [--replace] FILE|-
+                                       seed the desk from YAML or JSON; a tenant that exists is refused
+                                       (exit 1, nothing changed) unless --replace, which replaces it whole
+                                       and records that in its history
   licensedesk ledger export [--json]   dump the desk in the seed format (YAML by default)
-  licensedesk ledger check [--json]    verify the invariants and replay the audit log (exit 1 on a problem)
+  licensedesk ledger check [--json] [--full]
+                                       verify the invariants and replay the audit log (exit 1 on a problem);
+                                       replay starts at the tenant's last checkpoint unless --full, and a
+                                       tenant that verifies after 200 or more entries gets a new checkpoint
   licensedesk ledger sweep [--json]    run the subscription lifecycle now (renewals, expiries)
 `
 
@@ -28,17 +36,29 @@ func (e *env) ledgerCmd(ctx context.Context, args []string) int {
 	fs.SetOutput(e.stderr)
 	asJSON := fs.Bool("json", false, "JSON output")
 	cfgPath := fs.String("config", "", "configuration file")
-	if err := fs.Parse(args[1:]); err != nil {
-		return exitUsage
+	replace := fs.Bool("replace", false, "import: replace the tenants that exist (recorded in their history)")
+	full := fs.Bool("full", false, "check: replay every tenant's whole history, ignoring checkpoints")
+	// Flags may stand before or after the file.
+	var positional []string
+	rest := args[1:]
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return exitUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
 	}
 	switch sub {
 	case "import":
-		if fs.NArg() != 1 {
+		if len(positional) != 1 {
 			fmt.Fprint(e.stderr, "licensedesk ledger import: give one FILE, or - for standard input\n"+ledgerUsage)
 			return exitUsage
 		}
 	case "export", "check", "sweep":
-		if fs.NArg() != 0 {
+		if len(positional) != 0 {
 			fmt.Fprint(e.stderr, ledgerUsage)
 			return exitUsage
 		}
@@ -55,7 +75,7 @@ func (e *env) ledgerCmd(ctx context.Context, args []string) int {
 	switch sub {
 	case "import":
 		var r io.Reader = e.stdin
-		if name := fs.Arg(0); name != "-" {
+		if name := positional[0]; name != "-" {
 			f, err := os.Open(name)
 			if err != nil {
 				return e.fail(&configError{err})
@@ -68,7 +88,14 @@ func (e *env) ledgerCmd(ctx context.Context, args []string) int {
 			fmt.Fprintf(e.stderr, "licensedesk: %v\n", err)
 			return exitUsage
 		}
-		if err := l.Import(ctx, seed); err != nil {
+		err = l.Import(ctx, seed, ledger.ImportOptions{KeepExisting: !*replace, By: "cli"})
+		var exists *ledger.ExistingTenantsError
+		if errors.As(err, &exists) {
+			fmt.Fprintf(e.stderr, "licensedesk ledger import: %d tenants already exist: %s\nNothing was changed. ledger import --replace replaces them whole (and records it in their history).\n",
+				len(exists.Tenants), strings.Join(exists.Tenants, ", "))
+			return exitRefused
+		}
+		if err != nil {
 			return e.fail(err)
 		}
 		users := 0
@@ -87,7 +114,7 @@ func (e *env) ledgerCmd(ctx context.Context, args []string) int {
 		}
 		return exitOK
 	case "check":
-		problems, err := l.Check(ctx)
+		problems, err := l.CheckWith(ctx, ledger.CheckOptions{Full: *full})
 		if err != nil {
 			return e.fail(err)
 		}
