@@ -29,14 +29,19 @@ Usage:
   licensedesk healthcheck [--url URL]               exit 0 when serve answers GET /healthz (a container's HEALTHCHECK)
   licensedesk exec [--as SLACK_USER] [--json] [--idempotency-key K] "<command>"
                                                     run one /licenses command (try: exec help)
-  licensedesk mail ingest [--dry-run] [--json] FILE|-
+  licensedesk mail ingest [--dry-run] [--json] [--raw] FILE|-
                                                     run one email through the mail pipeline, print the reply
-  licensedesk ledger import FILE|-                  seed the desk from YAML or JSON (SPEC §6.1)
+  licensedesk ledger import [--replace] FILE|-      seed the desk from YAML or JSON (SPEC §6.1); a tenant
+                                                    that exists is refused unless --replace
   licensedesk ledger export [--json]                dump the desk in the seed format
-  licensedesk ledger check [--json]                 verify the invariants and replay the history
+  licensedesk ledger check [--full] [--json]        verify the invariants and replay the history
   licensedesk ledger sweep [--json]                 run the subscription lifecycle now
   licensedesk bench ledger [--clients N] [--duration D] [--json]
                                                     measure seat changes per second on the store
+  licensedesk bench growth [--requests N] [--step D] [--json]
+                                                    memory and latency per request as one subscription's history grows
+  licensedesk bench scale [--tenants N] [--users N] [--requests N] [--keep] [--json]
+                                                    show, conflicts, sweep, export and check on a generated desk
   licensedesk bench mail [--duration D] [--json]    measure mail understanding, raw bytes to request
   licensedesk bench slack [--clients N] [--rounds R] [--json]
                                                     measure Slack acknowledgements at N concurrent commands

@@ -54,10 +54,15 @@ func TestServeStartsWithTheExampleConfigAsTheReadmeRunsIt(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		}
+	}
+	defer stop()
 	waitFor(t, 20*time.Second, "serve to answer /healthz", func() bool {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err != nil {
@@ -70,6 +75,7 @@ func TestServeStartsWithTheExampleConfigAsTheReadmeRunsIt(t *testing.T) {
 	if r := runBinary(t, nil, "", "healthcheck", "--url", "http://"+addr+"/healthz"); r.code != 0 {
 		t.Errorf("healthcheck: %d %s", r.code, r.stderr)
 	}
+	stop() // the log is read once serve has written its last line
 	if strings.Contains(log.String(), "test-secret") {
 		t.Errorf("serve printed the signing secret:\n%s", log.String())
 	}
