@@ -152,9 +152,12 @@ type planner struct {
 }
 
 func unassignSet(req *Request) map[string]bool {
-	m := map[string]bool{}
+	var m map[string]bool // nil, and free, for the requests that unassign nothing
 	for _, op := range req.Ops {
 		if op.Kind == OpUnassign {
+			if m == nil {
+				m = map[string]bool{}
+			}
 			for _, u := range op.Users {
 				m[strings.ToLower(u)+"\x00"+op.SKU] = true
 			}
@@ -255,29 +258,55 @@ func (p *planner) eligibleForAdd(named string, subs []Subscription) (int, Code, 
 		}
 		return -1, UnknownSubscription, fmt.Sprintf("the tenant has no subscription %q to this product", named)
 	}
-	order := make([]int, len(subs))
-	for i := range order {
-		order[i] = i
+	// The first of the best, as a stable sort would put it first: one pass,
+	// no allocation (it runs on every addition).
+	best := 0
+	for i := 1; i < len(subs); i++ {
+		if addsBefore(&subs[i], &subs[best]) {
+			best = i
+		}
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		sa, sb := &subs[order[a]], &subs[order[b]]
-		ca, _ := addRefusal(sa)
-		cb, _ := addRefusal(sb)
-		if (ca == "") != (cb == "") {
-			return ca == ""
-		}
-		if (sa.State == StateActive) != (sb.State == StateActive) {
-			return sa.State == StateActive
-		}
-		return sa.TermEnd.After(sb.TermEnd)
-	})
-	i := order[0]
-	code, detail := addRefusal(&subs[i])
-	return i, code, detail
+	code, detail := addRefusal(&subs[best])
+	return best, code, detail
+}
+
+// addsBefore orders the candidates for new seats: one that can take them,
+// then an active one, then the one whose term ends last.
+func addsBefore(a, b *Subscription) bool {
+	ca, cb := addRefusalCode(a), addRefusalCode(b)
+	if (ca == "") != (cb == "") {
+		return ca == ""
+	}
+	if (a.State == StateActive) != (b.State == StateActive) {
+		return a.State == StateActive
+	}
+	return a.TermEnd.After(b.TermEnd)
+}
+
+// addRefusalCode is addRefusal's code alone, without composing its text.
+func addRefusalCode(s *Subscription) Code {
+	switch {
+	case s.State == StateTrial:
+		return TrialSubscription
+	case s.State != StateActive:
+		return SubscriptionInactive
+	case s.Source == SourcePrepaid:
+		return PrepaidSubscription
+	case s.Source == SourcePartner:
+		return PartnerManaged
+	case s.Source == SourceVolume:
+		return VolumeLicensing
+	case s.CreditCheckPending:
+		return CreditCheckPending
+	}
+	return ""
 }
 
 // addRefusal says why a subscription cannot take more seats (R-ADD).
 func addRefusal(s *Subscription) (Code, string) {
+	if addRefusalCode(s) == "" {
+		return "", ""
+	}
 	switch {
 	case s.State == StateTrial:
 		return TrialSubscription, fmt.Sprintf("subscription %s is a trial: buy the subscription first (renew %s), then add seats", s.ID, s.ID)

@@ -292,7 +292,7 @@ func (l *Ledger) Answer(ctx context.Context, tenant string, asks []Ask) (Answer,
 		// its term, prorated to its term's end.
 		var into *Subscription
 		for i := range subs {
-			if code, _ := addRefusal(&subs[i]); code == "" && (into == nil || subs[i].TermEnd.After(into.TermEnd)) {
+			if addRefusalCode(&subs[i]) == "" && (into == nil || subs[i].TermEnd.After(into.TermEnd)) {
 				into = &subs[i]
 			}
 		}
