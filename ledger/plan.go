@@ -576,6 +576,9 @@ func (p *planner) assign(op Op) OpResult {
 	for _, upn := range dedupe(op.Users) {
 		out := UserOutcome{UPN: upn, Outcome: OutcomeRefused}
 		u, code, detail := p.userFor(upn, op.Create)
+		if code == UnknownUser {
+			detail += " (use --create to create it)"
+		}
 		if code != "" {
 			out.Code, out.Detail = code, detail
 			r.UserResults = append(r.UserResults, out)
@@ -633,7 +636,7 @@ func (p *planner) userFor(upn string, create bool) (*User, Code, string) {
 		return u, "", ""
 	}
 	if !create {
-		return nil, UnknownUser, "no such user in this tenant (use --create to create it)"
+		return nil, UnknownUser, "no such user in this tenant"
 	}
 	if !p.ownDomain(upn) {
 		return nil, ForeignUser, "the user's domain is not one of the tenant's domains"
@@ -698,12 +701,10 @@ func (p *planner) unassign(op Op) OpResult {
 	}
 	for _, upn := range dedupe(op.Users) {
 		out := UserOutcome{UPN: upn, Outcome: OutcomeRefused}
-		u := p.w.users[upn]
+		u, code, detail := p.userFor(upn, false)
 		switch {
-		case !validUPN(upn):
-			out.Code, out.Detail = InvalidUser, "not a valid user name"
-		case u == nil:
-			out.Code, out.Detail = UnknownUser, "no such user in this tenant"
+		case code != "":
+			out.Code, out.Detail = code, detail
 		case !u.Holds(prod.SKU):
 			out.Outcome, out.Code, out.Detail = OutcomeUnchanged, NotAssigned, "does not hold "+prod.SKU
 		default:

@@ -49,12 +49,10 @@ func (p *planner) switchUsers(op Op) OpResult {
 	var movers []*User
 	for _, upn := range dedupe(op.Users) {
 		out := UserOutcome{UPN: upn, Outcome: OutcomeRefused}
-		u := p.w.users[upn]
+		u, code, detail := p.userFor(upn, false)
 		switch {
-		case !validUPN(upn):
-			out.Code, out.Detail = InvalidUser, "not a valid user name"
-		case u == nil:
-			out.Code, out.Detail = UnknownUser, "no such user in this tenant"
+		case code != "":
+			out.Code, out.Detail = code, detail
 		case u.Holds(to.SKU):
 			out.Outcome, out.Code, out.Detail = OutcomeUnchanged, AlreadyAssigned, "already holds "+to.SKU
 		case !u.Holds(from.SKU):
