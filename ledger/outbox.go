@@ -288,10 +288,24 @@ func decodeDeliveries(tenant string, msgs []redis.XMessage) []Delivery {
 // also counts an attempt. Returns the delivery count, or -1 when the entry
 // is not held by this consumer.
 //
-// KEYS[1] the outbox. ARGV: group, consumer, entry id, "1" to count.
+// An entry id is unique only while its stream lives: a stream deleted and
+// written again within the same millisecond reuses ids, so the entry's
+// request id must match too.
+//
+// KEYS[1] the outbox. ARGV: group, consumer, entry id, "1" to count, the
+// entry's request id ("" for the desk-wide outbox's).
 var holdScript = redis.NewScript(`
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
 if #p == 0 or p[1][2] ~= ARGV[2] then return -1 end
+if ARGV[5] ~= '' then
+  local e = redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])
+  if #e == 1 then
+    local f = e[1][2]
+    for i = 1, #f, 2 do
+      if f[i] == 'req' and f[i+1] ~= ARGV[5] then return -1 end
+    end
+  end
+end
 local n = tonumber(p[1][4])
 if ARGV[4] == '1' then n = n + 1 end
 local c = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'RETRYCOUNT', n, 'JUSTID')
@@ -324,7 +338,7 @@ func (o *Outbox) hold(ctx context.Context, d Delivery, count bool) (int, error) 
 	if count {
 		c = "1"
 	}
-	n, err := holdScript.Run(ctx, o.l.rdb, []string{key}, o.group, o.consumer, d.ID, c).Int()
+	n, err := holdScript.Run(ctx, o.l.rdb, []string{key}, o.group, o.consumer, d.ID, c, d.Request).Int()
 	if redis.HasErrorPrefix(err, "NOGROUP") {
 		o.forgetGroup(key)
 		return 0, ErrNotHeld // the stream or its group is gone, and the entry with it
