@@ -17,7 +17,9 @@ const (
 // HTMLToText renders an HTML body as plain text for the request reader:
 // block elements (p, div, br, li, tr, headings, tables, ...) become line
 // breaks, list items start with "- ", links keep their text, script, style,
-// head and title vanish, entities are decoded, &nbsp; is a space, and the
+// head and title vanish, a table row is one line with " | " between its
+// cells that hold text (also when each cell is a paragraph of its own, as
+// Outlook's Word tables are), entities are decoded, &nbsp; is a space, and the
 // lines inside <blockquote> are prefixed with "> " (one per level) so that
 // the quote stripper sees quoted history as such. Runs of blank lines are
 // collapsed to one.
@@ -204,6 +206,15 @@ type textWriter struct {
 	out   strings.Builder
 	runes int  // visible runes written so far
 	cell  bool // a table cell started on an open line: separate it with " | "
+	// rows says, per open table (innermost last, bounded by maxTables),
+	// whether its current row has text yet; tables counts the open tables,
+	// also beyond the bound. fresh is set between a cell's start and its
+	// first text in a row that has text: the line breaks its paragraphs ask
+	// for there are dropped, so that a Word table, whose every cell is a
+	// paragraph of its own, stays one line per row ("a | b").
+	rows   []bool
+	tables int
+	fresh  bool
 	// listMarker is set inside Word's <!--[if !supportLists]--> block and
 	// marker hides the content of <span style='mso-list:Ignore'>: the
 	// bullet or number of a list item, written as "- " instead.
@@ -224,7 +235,62 @@ type textWriter struct {
 }
 
 func (w *textWriter) requestBreak(n int) {
+	if w.fresh {
+		return // a paragraph opening a table cell: the row goes on
+	}
 	w.breaks = max(w.breaks, n)
+}
+
+// maxTables bounds the open tables whose rows are tracked.
+const maxTables = 32
+
+// rowText reports whether the current row of the innermost table has text.
+func (w *textWriter) rowText() bool {
+	return w.tables > 0 && w.tables <= maxTables && w.rows[len(w.rows)-1]
+}
+
+// startTable, startRow, startCell and endTable track the rows of tables
+// (issue 9, class 4): cells of one row are written on one line, " | "
+// between those with text, whatever paragraphs they hold.
+func (w *textWriter) startTable() {
+	w.tables++
+	w.fresh = false
+	if w.tables <= maxTables {
+		w.rows = append(w.rows, false)
+	}
+}
+
+func (w *textWriter) endTable() {
+	if w.tables == 0 {
+		return
+	}
+	if w.tables <= maxTables {
+		w.rows = w.rows[:len(w.rows)-1]
+	}
+	w.tables--
+	w.fresh = false
+}
+
+func (w *textWriter) startRow() {
+	w.fresh = false
+	if w.tables > 0 && w.tables <= maxTables {
+		w.rows[len(w.rows)-1] = false
+	}
+}
+
+func (w *textWriter) startCell() {
+	w.fresh = false
+	if w.rowText() {
+		// The row has text: the breaks its last cell's paragraphs asked
+		// for are dropped, and so are those of this cell's opening.
+		w.breaks = 0
+		w.cell = true
+		w.fresh = true
+		return
+	}
+	if w.lineOpen {
+		w.cell = true
+	}
 }
 
 // maxKinds bounds the open elements whose kind is remembered.
@@ -305,13 +371,15 @@ func (w *textWriter) start(tag string, selfClosing bool) {
 	switch {
 	case tag == "br":
 		// <br><br> makes a blank line; further ones add nothing.
-		w.breaks = min(w.breaks+1, 2)
+		if !w.fresh {
+			w.breaks = min(w.breaks+1, 2)
+		}
 		return
 	case tag == "td" || tag == "th":
 		// Cells are kept apart with " | " so that a table of products
 		// and quantities stays a table for the reader (issue 9, class 4).
-		if w.lineOpen {
-			w.cell = true
+		if !selfClosing {
+			w.startCell()
 		}
 		return
 	case tag == "img" || tag == "wbr" || selfClosing && !lineTags[tag] && !paragraphTags[tag]:
@@ -337,12 +405,22 @@ func (w *textWriter) start(tag string, selfClosing bool) {
 		w.pre++
 	case "li":
 		w.bullet = true
+	case "table":
+		w.startTable()
+	case "tr":
+		w.startRow()
 	}
 }
 
 func (w *textWriter) end(tag string) {
 	if len(w.kinds) > 0 && (tag == "p" || tag == "div" || tag == "span") && w.endKind(tag) {
 		return
+	}
+	switch tag {
+	case "td", "th", "tr":
+		w.fresh = false // an empty cell, or the row's end: breaks count again
+	case "table":
+		w.endTable()
 	}
 	switch {
 	case tag == "br": // </br> acts as <br> in browsers
@@ -436,6 +514,10 @@ func (w *textWriter) put(r rune) {
 		w.out.WriteByte(' ')
 		w.space = false
 	}
+	if w.tables > 0 && w.tables <= maxTables {
+		w.rows[len(w.rows)-1] = true
+	}
+	w.fresh = false
 	w.runes++
 	for ; w.preSpace > 0; w.preSpace-- {
 		w.out.WriteByte(' ')

@@ -100,7 +100,8 @@ func (d *doc) trigger(k int) (verbInfo, bool) {
 		t.fold == "give" && (nx == "up" || nx == "back"),
 		t.fold == "top" && nx != "up",
 		t.fold == "drop" && (nx == "by" || nx == "off" || nx == "me" || nx == "us"),
-		t.fold == "return" && (nx == "to" || nx == "home"):
+		t.fold == "return" && (nx == "to" || nx == "home"),
+		(t.fold == "go" || t.fold == "went" || t.fold == "gone") && nx != "from" && nx != "up" && nx != "down":
 		return v, false
 	}
 	return v, true
@@ -305,7 +306,9 @@ func (d *doc) markerClauses(s segment) []clause {
 		return nil // "nous avons 5 E3 de plus que l'an dernier" describes
 	}
 	for _, q := range d.qtysIn(s.lo, s.hi) {
-		if q.more {
+		// "5 E3 de plus", "+3 E5"; "Business Basic : 14 → 16" (a total
+		// that changes, next to the product it counts).
+		if q.more || q.hasFrom && d.hasProduct(s.lo, s.hi) {
 			return []clause{{lo: s.lo, hi: s.hi, verb: -1, textLo: d.toks[s.lo].start, textHi: d.toks[s.hi-1].end}}
 		}
 	}
@@ -418,6 +421,7 @@ func (d *doc) isItemLine(s segment) bool {
 
 // itemNoise may sit in an item line.
 var itemNoise = wordSet("de", "des", "d", "x", "pour", "for", "of", "more", "additional", "extra",
+	"qty", "qte", "quantite", "quantity", "nb", "nbre",
 	"supplementaire", "supplementaires", "et", "and", "a", "to", "par", "each", "chacun", "chacune",
 	"au", "total", "plus", "moins", "en", "tout", "in", "le", "la", "les", "the", "fewer", "less",
 	"nouvelle", "nouvelles", "new", "svp", "please", "merci")

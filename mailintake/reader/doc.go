@@ -81,7 +81,20 @@
 //     request it is an InvalidRequest that holds the whole message back.
 //     Hedges are no conditions (issue 9, class 8): "sauf erreur de ma part",
 //     "si je ne me trompe pas", "if I remember correctly", "if I'm not
-//     mistaken", "if memory serves", "si possible", "if you could";
+//     mistaken", "if memory serves", "si possible", "if you could". Beyond
+//     that list a hedge is known by its shape: a courtesy to the desk
+//     ("si ça ne vous dérange pas", "si cela vous est possible", "if that's
+//     OK", "if it's not too much trouble", "if you get a chance"), a doubt
+//     of the sender about their memory or the product's name ("à moins que
+//     je ne me trompe sur le nom", "unless I've got the name wrong"), a
+//     polite adverb after a request modal ("could you possibly",
+//     "pourriez-vous éventuellement"), "no worries if not", and an
+//     alternative date ("sinon mardi"). A clause that names licences,
+//     figures, a decision or someone else's say ("unless we still have
+//     enough", "si le budget est validé", "if you can't find spare ones",
+//     "si cela convient à la direction"), a fact the doubt is about ("if
+//     I'm right that we are out of them") or an alternative ("if that's not
+//     possible, add 2") stays a condition;
 //   - a question: a "?", an interrogative at the start ("combien", "how
 //     many", "what"), an indirect question ("me dire s'il", "let me know
 //     whether"). A verb of request in a question is a polite request when a
@@ -93,7 +106,13 @@
 //     price, quote) becomes an Ask per product it names (each candidate of
 //     a family name), with the quantity of a price question as More; "what
 //     licences are we not using" asks for the report (Unused). A price word
-//     after the verb rides along with the request, which R-COST answers;
+//     after the verb rides along with the request, which R-COST answers.
+//     "Why …?" and a question about an invoice or a charge ("we removed 2
+//     Visio last month, why are they still on the invoice?") ask for an
+//     explanation the figures do not give: no Ask, so such a message is
+//     NoRequestFound unless it also asks a count or a price (issue 9,
+//     class 5). A statement before a polite request in one sentence asks
+//     too: "I think we need 2 more E3 – could you add them please?";
 //   - a negation ("ne pas ajouter", "don't add", "no need to"), a past
 //     report ("nous avons ajouté", "I removed"), a plan ("we will order",
 //     "nous allons commander"), thanks for something done.
@@ -123,7 +142,15 @@
 // From N to M (issue 9, class 2). "de 10 à 15" / "from 10 to 15" is the
 // total 15 only when 10 is the tenant's current total (Options.Held);
 // otherwise, and when the holdings are unknown, it is QuantityMissing and
-// the detail gives the current total.
+// the detail gives the current total. So are "from 14 up to 16", "from 12
+// down to 10", "de 6 jusqu'à 8" and an arrow between two numbers ("12 →
+// 14", "10 -> 12"), whatever the verb (take, bring, change, move, go,
+// passer, faire descendre), the product before or after the numbers or
+// only in the subject; next to its product an arrow or "de N à M" needs no
+// verb ("Business Basic : 14 -> 16 please"). "Move us from 14 to 16" moves
+// no user: it is no switch. Markers of another number ("we are opening
+// two more shops") are its own, and a number of people without a verb
+// ("Two more starters on Monday.") describes.
 //
 // Add or total. "we need 5 E3" and "nous avons besoin de 5 E3" could ask for
 // 5 more or for 5 in total, and so could "increase E3 5": they are
@@ -169,15 +196,35 @@
 //
 // Lists, forms and tables (issue 9, class 4). A list under a lead-in line
 // ending with ":" ("Merci d'ajouter :", "please add the following:", "voici
-// nos besoins :") continues the lead-in's clause over the lines that only
-// hold items ("- 5 E3", "3x Business Premium", "Visio Plan 2 x1"), across
-// blank lines between bullets; the lead-in itself is no request. A form
-// ("Licence : …" over "Quantité : 3") and a table whose header names a
-// product and a quantity column (decode renders HTML cells as "a | b") are
-// read field by field and row by row; their operation comes from a
-// "Type de demande"/"Request type" field or an "Action" column, else from
-// the lead-in or the subject, else it is asked about. Other fields and
-// columns (notes, cost centre, requester) hold no quantity.
+// nos besoins :", "Nouveaux arrivants :") continues the lead-in's clause
+// over the lines that only hold items ("- 5 E3", "3x Business Premium",
+// "Visio Plan 2 x1", "Business Basic (qty: 2)"), across blank lines
+// between bullets; the lead-in itself is no request. A form ("Licence : …"
+// over "Quantité : 3", or several fields on one line: "Licence : E3 —
+// Quantité : 2") and a table whose header names a product and a quantity
+// column (decode renders HTML cells, Word's paragraphs in cells included,
+// as "a | b"; a tab between words of a text line is a cell too) are read
+// field by field and row by row; their operation comes from a "Type de
+// demande"/"Request type" field or an "Action" column, else from the
+// lead-in (one ending with ":", or one pointing forward: "pouvez-vous
+// ajouter les licences ci-dessous ?") or the subject, else it is asked
+// about. A field or column name is known whole ("Quantité") or by its
+// words ("Nb de licences demandées", "Désignation", "Qté souhaitée"; one
+// that counts people, "Nombre d'utilisateurs", is no quantity). Other
+// fields and columns (notes, cost centre, requester) hold no quantity; a
+// "Total" row sums the others; a row whose product cell names nothing
+// known is UnknownProduct with that cell. A conditional lead-in ("If the
+// budget is approved, please add the following:") or a row whose notes
+// hold a condition makes the rows conditional. "Prévoir : Business Premium
+// : 3" provides 3 more (prévoir, provision).
+//
+// A subject without a verb may still give one to a body that only lists
+// items, forms or tables: licences asked for ("Demande de licences",
+// "Licence request", "Nouvelles licences") or people arriving ("Arrivées
+// de décembre", "December starters") are seats to add; never an
+// assignment for arrivals, and not when the subject asks something else
+// ("Demande de modification", "New licences pricing"). "Nous prévoyons
+// d'ajouter", "we plan to add" are plans, like "we will add".
 //
 // Every issue that leaves an operation incomplete carries Partial: the
 // operation with its missing part empty (no product, no quantity, no users,

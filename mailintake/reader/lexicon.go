@@ -43,6 +43,9 @@ type verbInfo struct {
 	// names things ("Référence commande"), so a lone number next to it
 	// never borrows the message's product.
 	noun bool
+	// arrival marks the verb a subject's arrivals imply ("Arrivées de
+	// décembre"): seats to add, never users to assign.
+	arrival bool
 }
 
 var verbs = map[string]verbInfo{}     // accented lower-case form
@@ -170,6 +173,22 @@ func init() {
 	addVerb("ramène", verbInfo{class: cSet, form: fRequest, needsTarget: true})
 	addVerb("ramènes", verbInfo{class: cSet, form: fRequest, needsTarget: true})
 	nouns(cSet, true, "passage")
+	// "faire descendre nos E3 de 13 à 11": a new total, only with one.
+	addVerb("descendre", verbInfo{class: cSet, form: fInfinitive, needsTarget: true})
+	for _, w := range []string{"descendez", "descends", "descendons"} {
+		addVerb(w, verbInfo{class: cSet, form: fRequest, needsTarget: true})
+	}
+	for _, w := range []string{"descendu", "descendue", "descendus", "descendues"} {
+		addVerb(w, verbInfo{class: cSet, form: fParticiple, needsTarget: true})
+	}
+	for _, w := range []string{"descendait", "descendaient"} {
+		addVerb(w, verbInfo{class: cSet, form: fPast, needsTarget: true})
+	}
+	// "Prévoir : 3 Business Premium", "merci de prévoir 2 licences E3":
+	// seats to provide, more of them. Only the infinitive and the
+	// imperative: "nous prévoyons" announces, "comme prévu" reports.
+	addVerb("prévoir", verbInfo{class: cAdd, form: fInfinitive})
+	addVerb("prévoyez", verbInfo{class: cAdd, form: fRequest})
 
 	nouns(cNeed, false, "besoin", "besoins", "faut", "faudrait")
 	addVerb("fallait", verbInfo{class: cNeed, form: fPast, needsTarget: false})
@@ -196,6 +215,7 @@ func init() {
 
 	// English.
 	enVerb(cAdd, false, "add", "added")
+	enVerb(cAdd, false, "provision", "provisioned")
 	enVerb(cBuy, false, "buy", "bought")
 	enVerb(cBuy, false, "order", "ordered")
 	enVerb(cBuy, false, "purchase", "purchased")
@@ -219,6 +239,8 @@ func init() {
 	enVerb(cSet, true, "modify", "modified")
 	// "take our Business Basic from 14 to 18": a new total, only with one.
 	enVerb(cSet, true, "take", "took", "taken")
+	// "can we go from 10 to 12?": only before the numbers (see trigger).
+	enVerb(cSet, true, "go", "went", "gone")
 	// "can we get/have 2 more E3", "pourrions-nous avoir 2 E3": requests
 	// only after a modal and its subject (see trigger).
 	enVerb(cAdd, false, "get", "got")
@@ -316,7 +338,11 @@ var auxSkip = wordSet("deja", "bien", "recemment", "aussi", "egalement", "ne", "
 // futureSubject + futureAux: "we will add", "nous allons commander" are plans,
 // not requests ("will you add" is a request).
 var futureSubject = wordSet("we", "i", "they", "he", "she", "nous", "je", "on", "il", "elle", "ils", "elles")
-var futureAux = wordSet("will", "shall", "allons", "vais", "va", "vont", "going")
+var futureAux = wordSet("will", "shall", "allons", "vais", "va", "vont", "going",
+	// a plan is no request either: "we plan to add", "we're planning to
+	// order", "nous prévoyons d'ajouter", "nous envisageons de commander".
+	"plan", "planning", "intend", "intending", "prevoyons", "prevois", "envisageons", "envisage", "comptons",
+	"pensons")
 
 // gratitude opens a sentence that thanks for something done: "merci pour
 // l'ajout des 5 E3" is not a new request ("merci de/d'…" is).
@@ -476,4 +502,4 @@ var stopWords = wordSet(
 	"is", "are", "be", "will", "would", "could", "can", "need", "needs", "want", "like", "so",
 	"then", "than", "just", "all", "total", "following", "below", "above", "current", "existing",
 	"currently", "starters", "joiners", "hires", "urgent", "urgently", "not", "no", "do", "have",
-	"has", "per", "each", "x", "×", "up", "down", "until", "ie", "eg", "etc")
+	"has", "per", "each", "x", "×", "up", "down", "until", "ie", "eg", "etc", "us", "me")

@@ -50,7 +50,28 @@ var labels = map[string]label{
 	"site": labelOther, "project": labelOther, "projet": labelOther, "po": labelOther, "po number": labelOther,
 	"bon de commande": labelOther, "reference": labelOther, "ref": labelOther, "prix": labelOther,
 	"price": labelOther, "total": labelOther, "montant": labelOther, "amount": labelOther,
+	"designation": labelProduct, "qte souhaitee": labelQty, "remarques": labelOther, "remarque": labelOther,
+	"observations": labelOther,
 }
+
+// Words that make a longer field or column name one of a kind, when the
+// name as a whole is not in labels ("Nb de licences demandées", "Qté
+// souhaitée", "Désignation de l'article", "Remarques éventuelles"). A
+// quantity word wins over a product word ("Nombre de licences"); a name
+// that counts people ("Nombre d'utilisateurs") or also names something
+// else is no quantity column.
+var (
+	labelQtyWords     = wordSet("quantite", "quantites", "qte", "qty", "quantity", "quantities", "nombre", "nb", "number", "count", "nbre")
+	labelProductWords = wordSet("licence", "licences", "license", "licenses", "produit", "produits", "product", "products",
+		"sku", "designation", "abonnement", "abonnements", "subscription", "subscriptions", "offre", "article", "plan", "item")
+	labelOpWords    = wordSet("action", "operation", "demande")
+	labelOtherWords = wordSet("motif", "reason", "note", "notes", "remarque", "remarques", "observation", "observations",
+		"commentaire", "commentaires", "comment", "comments", "demandeur", "requester", "date", "service", "department",
+		"site", "projet", "project", "centre", "center", "centre", "cost", "cout", "prix", "price", "montant", "amount",
+		"total", "utilisateur", "utilisateurs", "user", "users", "personne", "personnes", "people", "employe", "employes",
+		"beneficiaire", "beneficiaires", "details", "detail", "precisions", "reference", "ref", "po", "owner", "pour", "for",
+		"email", "mail", "adresse", "address", "poste", "role", "equipe", "team", "statut", "status", "delai")
+)
 
 // labelOf classifies the words of [lo, hi) as a field or column name.
 func (d *doc) labelOf(lo, hi int) label {
@@ -68,7 +89,33 @@ func (d *doc) labelOf(lo, hi int) label {
 	if len(words) == 0 {
 		return labelNone
 	}
-	return labels[strings.Join(words, " ")]
+	if l, ok := labels[strings.Join(words, " ")]; ok {
+		return l
+	}
+	var qty, prod, op, other bool
+	for _, w := range words {
+		switch {
+		case labelQtyWords[w]:
+			qty = true
+		case labelProductWords[w]:
+			prod = true
+		case labelOpWords[w]:
+			op = true
+		case labelOtherWords[w]:
+			other = true
+		}
+	}
+	switch {
+	case other:
+		return labelOther
+	case qty:
+		return labelQty
+	case prod:
+		return labelProduct
+	case op:
+		return labelOp
+	}
+	return labelNone
 }
 
 // structured reads the forms and tables of a text. It returns the segments
@@ -81,34 +128,94 @@ func (st *state) structured(d *doc, segs []segment) map[int]bool {
 		}
 		used[i] = true
 	}
+	noForm := 0 // field lines before it make no form: what follows one cannot either
 	for si := 0; si < len(segs) && !st.full(); si++ {
 		if end := st.table(d, segs, si, use); end > si {
 			si = end - 1
 			continue
 		}
-		if end := st.form(d, segs, si, use); end > si {
+		if si < noForm {
+			continue
+		}
+		end, scanned := st.form(d, segs, si, use)
+		if end > si {
 			si = end - 1
 		}
+		noForm = max(noForm, scanned)
 	}
 	return used
 }
 
-// field splits a segment "Label : value" at its first colon; ok is false
-// when the segment is no field.
-func (d *doc) field(s segment) (lab label, vlo int, ok bool) {
+// field is one "Label : value" of a form line.
+type field struct {
+	lab      label
+	vlo, vhi int // the value's tokens
+}
+
+// fields splits a segment "Label : value" at its first colon, and a line
+// holding several fields ("Licence : E3 — Quantité : 2", "Produit : E3 |
+// Nombre : 2") at the separators before each further label; nil when the
+// segment is no field.
+func (d *doc) fields(s segment) []field {
+	var out []field
 	for k := s.lo; k < s.hi && k < s.lo+8; k++ {
 		if t := d.toks[k]; t.kind == tPunct && t.lower == ":" {
-			lab = d.labelOf(s.lo, k)
-			return lab, k + 1, lab != labelNone
+			lab := d.labelOf(s.lo, k)
+			if lab == labelNone {
+				return nil
+			}
+			out = append(out, field{lab: lab, vlo: k + 1, vhi: s.hi})
+			break
 		}
 	}
-	return labelNone, 0, false
+	if len(out) == 0 {
+		return nil
+	}
+	for k := out[0].vlo; k < s.hi; k++ {
+		if t := d.toks[k]; t.kind != tPunct || t.lower != ":" {
+			continue
+		}
+		// The label of a further field starts after a separator, at most
+		// five words before its colon.
+		sep := -1
+		for j, n := k-1, 0; j >= out[len(out)-1].vlo && n <= 5; j-- {
+			t := d.toks[j]
+			if t.kind == tPunct && fieldSeparator(t.lower) && (t.lower != "-" || t.space) {
+				sep = j
+				break
+			}
+			if t.kind != tPunct {
+				n++
+			}
+		}
+		if sep < 0 || sep+1 >= k {
+			continue
+		}
+		lab := d.labelOf(sep+1, k)
+		if lab == labelNone {
+			continue
+		}
+		out[len(out)-1].vhi = sep
+		out = append(out, field{lab: lab, vlo: k + 1, vhi: s.hi})
+	}
+	return out
+}
+
+// fieldSeparator reports the marks that set the fields of one line apart.
+func fieldSeparator(p string) bool {
+	switch p {
+	case "—", "–", "-", "|", ";", ",", "/", "•", "·":
+		return true
+	}
+	return false
 }
 
 // form reads a form starting at segment si: consecutive "Label : value"
 // lines with at least a product and a quantity. It returns the segment
-// after the form, or si when there is none.
-func (st *state) form(d *doc, segs []segment, si int, use func(int)) int {
+// after the form, or si when there is none, and the segment after the
+// field lines it read (a form starting among them would lack what this
+// one lacks).
+func (st *state) form(d *doc, segs []segment, si int, use func(int)) (int, int) {
 	end := si
 	var qs []*qmention
 	var ps []*pmention
@@ -119,35 +226,49 @@ func (st *state) form(d *doc, segs []segment, si int, use func(int)) int {
 		if end > si && !d.toks[s.lo].line {
 			break
 		}
-		lab, vlo, ok := d.field(s)
-		if !ok {
+		fs := d.fields(s)
+		if len(fs) == 0 {
 			break
 		}
-		switch lab {
-		case labelProduct:
-			hasProduct = true
-			ps = append(ps, d.prodsIn(vlo, s.hi)...)
-		case labelQty:
-			hasQty = true
-			qs = append(qs, d.qtysIn(vlo, s.hi)...)
-		case labelOp:
-			opLo, opHi = vlo, s.hi
+		for _, f := range fs {
+			switch f.lab {
+			case labelProduct:
+				hasProduct = true
+				ps = append(ps, d.prodsIn(f.vlo, f.vhi)...)
+			case labelQty:
+				hasQty = true
+				qs = append(qs, d.qtysIn(f.vlo, f.vhi)...)
+			case labelOp:
+				opLo, opHi = f.vlo, f.vhi
+			}
 		}
 		end++
 	}
 	if !hasProduct || !hasQty {
-		return si
+		return si, end
 	}
 	for i := si; i < end; i++ {
 		use(i)
 	}
 	lo, hi := segs[si].lo, segs[end-1].hi
 	info, found := d.opWords(opLo, opHi)
+	leadUse := use
+	if found {
+		leadUse = func(int) {} // the form says what to do: its lead-in stays a sentence of its own
+	}
+	lead, cond := st.leadIn(d, segs, si, leadUse)
 	if !found {
-		info, found = st.leadIn(d, segs, si, use)
+		info, found = lead, lead.class != cNone
+	}
+	if cond == nil {
+		cond = d.condIn(lo, hi)
+	}
+	if cond != nil {
+		st.condRow(d, cond, qs, ps)
+		return end, end
 	}
 	st.emit(d, lo, hi, info, found, qs, ps)
-	return end
+	return end, end
 }
 
 // table reads a table starting at segment si: a header row of cells
@@ -175,7 +296,8 @@ func (st *state) table(d *doc, segs []segment, si int, use func(int)) int {
 		return si
 	}
 	use(si)
-	info, found := st.leadIn(d, segs, si, use)
+	info, cond := st.leadIn(d, segs, si, use)
+	found := info.class != cNone
 	end := si + 1
 	for ; end < len(segs); end++ {
 		s := segs[end]
@@ -193,8 +315,6 @@ func (st *state) table(d *doc, segs []segment, si int, use func(int)) int {
 			}
 			return s.hi, s.hi
 		}
-		plo, phi := cell(prodCol)
-		qlo, qhi := cell(qtyCol)
 		rowInfo, rowFound := info, found
 		if opCol >= 0 {
 			olo, ohi := cell(opCol)
@@ -202,9 +322,55 @@ func (st *state) table(d *doc, segs []segment, si int, use func(int)) int {
 				rowInfo, rowFound = i, true
 			}
 		}
+		plo, phi := cell(prodCol)
+		qlo, qhi := cell(qtyCol)
+		if d.totalRow(plo, phi) {
+			continue // "Total | 3": the sum of the rows above, no request of its own
+		}
+		if c := cond; c != nil || d.condIn(s.lo, s.hi) != nil {
+			// "If the budget is approved, please add:", or a row whose
+			// notes say "only if …": never applied (issue 9, class 1).
+			if c == nil {
+				c = d.condIn(s.lo, s.hi)
+			}
+			st.condRow(d, c, d.qtysIn(qlo, qhi), d.prodsIn(plo, phi))
+			continue
+		}
+		if !d.hasProduct(plo, phi) && len(d.qtysIn(qlo, qhi)) > 0 {
+			// A quantity whose product cell names nothing the catalog
+			// knows: the cell is the unknown name ("Visio Plan 1 | 2").
+			text := d.phrase(s.lo, s.hi)
+			if s := d.sentenceOf(s.lo); s != nil {
+				s.requested = true
+			}
+			partial := &ledger.Op{Kind: partialKind(rowInfo.class, false, false, false)}
+			if name := strings.Trim(d.phrase(plo, phi), " -–—:|"); name != "" {
+				st.issue(Issue{Code: ledger.UnknownProduct, Text: text, Detail: detailUnknown(st.lang, st.cat, name), Partial: partial})
+			} else {
+				st.issue(Issue{Code: ledger.UnknownProduct, Text: text, Detail: detailNoProduct(st.lang, d.phrase(qlo, qhi)), Partial: partial})
+			}
+			continue
+		}
 		st.emit(d, s.lo, s.hi, rowInfo, rowFound, d.qtysIn(qlo, qhi), d.prodsIn(plo, phi))
 	}
 	return end
+}
+
+// totalRow reports a product cell that sums the rows ("Total", "Sous-total",
+// "Total général") and names no product.
+func (d *doc) totalRow(lo, hi int) bool {
+	if d.hasProduct(lo, hi) {
+		return false
+	}
+	k := d.firstWord(lo, hi)
+	if k >= hi {
+		return false
+	}
+	switch d.toks[k].fold {
+	case "total", "totals", "totaux", "sous", "subtotal", "sum", "somme":
+		return true
+	}
+	return false
 }
 
 // cells splits a segment at its "|" separators into token ranges.
@@ -251,22 +417,38 @@ func (d *doc) opWords(lo, hi int) (verbInfo, bool) {
 // "Merci d'ajouter les licences ci-dessous :"), consumed with it. A need
 // that introduces a list asks for what the list holds: "voici nos
 // besoins :", "here's what we need:".
-func (st *state) leadIn(d *doc, segs []segment, si int, use func(int)) (verbInfo, bool) {
+//
+// A lead-in that points forward ("Pouvez-vous ajouter les licences
+// ci-dessous ?", "Please action the following.") needs no colon. A lead-in
+// in a conditional sentence ("If the budget is approved, please add:")
+// returns that sentence: what follows it is conditional too.
+func (st *state) leadIn(d *doc, segs []segment, si int, use func(int)) (verbInfo, *sentence) {
 	for j := si - 1; j >= 0 && j >= si-2; j-- {
 		s := segs[j]
-		if !s.colon {
+		if !s.colon && !d.pointsForward(s) {
 			if d.hasItems(s.lo, s.hi, -1) {
 				break
 			}
 			continue
 		}
+		sent := d.sentenceOf(s.lo)
+		if sent != nil && !sent.cond {
+			sent = nil
+		}
 		cs := d.clauses(s)
 		if len(cs) == 0 {
-			return d.leadNoun(s)
+			if !s.colon {
+				continue
+			}
+			info, _ := d.leadNoun(s)
+			return info, sent
 		}
 		c := cs[len(cs)-1]
 		if d.skipReason(c) != "" {
-			return verbInfo{}, false
+			return verbInfo{}, sent
+		}
+		if c.verb >= 0 && d.asksInstead(d.sentenceOf(c.verb), c.verb) {
+			return verbInfo{}, sent // "Combien coûteraient les licences ci-dessous ?"
 		}
 		use(j)
 		info := c.info
@@ -274,17 +456,65 @@ func (st *state) leadIn(d *doc, segs []segment, si int, use func(int)) (verbInfo
 			info.class = cAdd
 		}
 		info.needsTarget = false
-		return info, true
+		return info, sent
 	}
-	return st.subject, st.subject.class != cNone
+	return st.subject, nil
+}
+
+// pointsForward reports a segment that refers to what follows it: "les
+// licences ci-dessous", "the following", "the below".
+func (d *doc) pointsForward(s segment) bool {
+	for k := s.lo; k < s.hi; k++ {
+		switch d.toks[k].fold {
+		case "dessous", "suivantes", "suivants", "suivante", "suivant", "below", "following":
+			return true
+		}
+	}
+	return false
+}
+
+// condIn returns the first conditional sentence holding a token of [lo,
+// hi), or nil.
+func (d *doc) condIn(lo, hi int) *sentence {
+	for k := lo; k < hi; {
+		s := d.sentenceOf(k)
+		if s == nil {
+			return nil
+		}
+		if s.cond {
+			return s
+		}
+		k = max(s.hi, k+1)
+	}
+	return nil
+}
+
+// condRow keeps the items of a form or a table row that a condition bears
+// on, like a conditional clause (see conditional).
+func (st *state) condRow(d *doc, s *sentence, qs []*qmention, ps []*pmention) {
+	var skus []string
+	qty := 0
+	for _, p := range ps {
+		if !p.negated {
+			skus = union(skus, p.all)
+		}
+	}
+	for _, q := range qs {
+		if !q.negated && q.status == qOK && qty == 0 {
+			qty = q.value
+		}
+	}
+	st.conds = append(st.conds, condItem{skus: skus, qty: qty, text: d.phrase(s.lo, s.hi),
+		cond: d.phrase(s.condLo, s.condHi)})
 }
 
 // leadNoun reads a lead-in without a verb of its own: "Voici nos besoins
 // pour décembre :" (a need after a possessive).
 func (d *doc) leadNoun(s segment) (verbInfo, bool) {
 	for k := s.lo; k < s.hi; k++ {
-		switch d.toks[k].fold {
-		case "besoin", "besoins", "needs", "commande", "order", "requirements":
+		switch f := d.toks[k].fold; {
+		case f == "besoin", f == "besoins", f == "needs", f == "commande", f == "order", f == "requirements",
+			arrivalWords[f]:
 			return verbInfo{class: cAdd}, true
 		}
 	}

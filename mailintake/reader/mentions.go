@@ -906,7 +906,11 @@ func (d *doc) countContext(q *qmention) bool {
 		if a.fold == "or" && q.hi+1 < n && d.toks[q.hi+1].fold == "so" {
 			q.status = max(q.status, qFuzzy)
 		}
-		if (rangeWords[a.fold] || between && (a.fold == "et" || a.fold == "and")) && d.nextIsNumber(q.hi+1) {
+		// A dash set apart by spaces before a number in words is prose
+		// ("to 6 - two mailboxes were…"), not a range.
+		dash := a.kind == tPunct && (a.space || q.hi+1 < n && d.toks[q.hi+1].space)
+		if (rangeWords[a.fold] || between && (a.fold == "et" || a.fold == "and")) && d.nextIsNumber(q.hi+1) &&
+			(!dash || d.toks[q.hi+1].kind == tNum) {
 			transition := (q.role == rDe) && (a.fold == "a" || a.fold == "to" || a.fold == "-")
 			if !transition {
 				q.status = max(q.status, qFuzzy)
@@ -1027,6 +1031,54 @@ func (d *doc) dropQuantities(drop []bool) {
 	}
 }
 
+// transition reports "de 10 à 15", "from 10 to 15", "from 14 up to 16",
+// "from 12 down to 10", "de 8 jusqu'à 10" (q after "de"/"from"), and an
+// arrow from one number to the next whatever comes before ("12 → 14",
+// "10 -> 12"): q is the current total, r the new one (issue 9, class 2).
+func (d *doc) transition(q, r *qmention) bool {
+	if r.lo <= q.hi || r.lo-q.hi > 3 {
+		return false
+	}
+	// The joining words, apostrophes left out ("jusqu'à").
+	var between [2]token
+	n := 0
+	for k := q.hi; k <= r.lo; k++ {
+		t := d.toks[k]
+		if t.line {
+			return false
+		}
+		if k == r.lo || t.kind == tPunct && isApostrophe(t.lower) {
+			continue
+		}
+		if n == 2 {
+			return false
+		}
+		between[n] = t
+		n++
+	}
+	j := between[0]
+	if n == 1 {
+		switch j.lower {
+		case "→", "⇒", "➔", "➜", "⟶", "►", "▶", ">", "»":
+			return true
+		case "-", "–", "—":
+			return q.role == rDe
+		}
+		return q.role == rDe && (j.fold == "a" || j.fold == "to")
+	}
+	k := between[1]
+	switch {
+	case n != 2:
+		return false
+	case j.kind == tPunct && k.kind == tPunct:
+		// "->", "=>", "-->" written with two marks.
+		return (j.lower == "-" || j.lower == "=") && k.lower == ">" && !k.space
+	case q.role != rDe:
+		return false
+	}
+	return (j.fold == "up" || j.fold == "down" || j.fold == "jusque") && (k.fold == "to" || k.fold == "a")
+}
+
 // transitions reads "de 10 à 15" / "from 10 to 15": the first number is the
 // current count, the second the new total. It also marks negated numbers
 // ("pas 3").
@@ -1034,19 +1086,19 @@ func (d *doc) transitions() {
 	drop := make([]bool, len(d.qtys))
 	for a := 0; a+1 < len(d.qtys); a++ {
 		q, r := &d.qtys[a], &d.qtys[a+1]
-		if q.role != rDe || q.hi+1 != r.lo {
+		if !d.transition(q, r) {
 			continue
 		}
-		j := d.toks[q.hi]
-		if j.fold == "a" || j.fold == "to" || j.fold == "-" {
-			drop[a] = true
-			r.role = rTo
-			if q.status == qOK {
-				r.from, r.hasFrom = q.value, true
-			} else {
-				r.status = max(r.status, q.status) // "de ~10 à 15": the start is unsure too
-			}
+		drop[a] = true
+		r.role = rTo
+		if q.status == qOK {
+			r.from, r.hasFrom = q.value, true
+		} else {
+			r.status = max(r.status, q.status) // "de ~10 à 15": the start is unsure too
 		}
+		// The mention is the whole "de 10 à 15": no word of it is left to
+		// name a product ("passer de 8 à 10" under the product's subject).
+		r.lo = q.lo
 	}
 	d.dropQuantities(drop)
 	for qi := range d.qtys {

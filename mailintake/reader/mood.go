@@ -188,22 +188,46 @@ func (d *doc) continues(a, b segment) bool {
 	return unicode.IsLower(r)
 }
 
+// billingWords make a question one about an invoice or a charge ("why
+// are they still on the invoice?", "pourquoi est-elle toujours facturée
+// ?"), which the figures of the tenant's licences do not answer (issue 9,
+// class 5), unless it also asks a price or a count.
+var billingWords = wordSet("invoice", "invoices", "invoiced", "invoicing", "bill", "billed", "billing", "charged",
+	"charge", "charges", "debited", "refund", "refunded", "facture", "factures", "facturee", "facturees", "factures",
+	"facturation", "facturer", "facturez", "facturons", "preleve", "prelevee", "prelevement", "rembourse", "remboursement",
+	"avoir")
+
 // mood finds the conditions and the question of a sentence.
 func (d *doc) mood(s *sentence, si int) {
 	first := d.firstWord(s.lo, s.hi)
+	why, billing, counts := false, false, false
 	for k := s.lo; k < s.hi; k++ {
 		t := d.toks[k]
+		if t.kind == tWord {
+			switch f := t.fold; {
+			case f == "why" || f == "pourquoi":
+				why = true
+			case billingWords[f] && f != "avoir" || f == "avoir" && k > s.lo && (d.toks[k-1].fold == "un" || d.toks[k-1].fold == "d"):
+				billing = true
+			case f == "combien" || priceWords[f] || (f == "many" || f == "much") && k > s.lo && d.toks[k-1].fold == "how":
+				counts = true
+			}
+		}
 		if t.kind == tPunct {
 			if t.lower == "?" || t.lower == "¿" {
 				s.interrog = true
 			}
 			continue
 		}
-		if n := d.phraseLen(k, s.hi, hedgeP); n > 0 {
+		if n := d.phraseLen(k, s.hi, hedgeP); n > 0 && d.hedgeRestOK(k+n, s.hi) {
 			k += n - 1
 			continue
 		}
 		if n := d.phraseLen(k, s.hi, conditionP); n > 0 && !s.cond {
+			if m := d.hedgeLen(k, n, s.hi); m > 0 {
+				k += m - 1 // a courtesy or a doubt about a remark: no condition
+				continue
+			}
 			// "si"/"if" after a verb of asking is "whether": a question.
 			if t.fold == "si" || t.fold == "if" {
 				if p := d.prevWords(k, 1); len(p) == 1 && askVerbs[d.toks[p[0]].fold] {
@@ -242,9 +266,277 @@ func (d *doc) mood(s *sentence, si int) {
 	if d.phraseAt(first, s.hi, referBackP) && si > 0 {
 		s.cond, s.condLo, s.condHi = true, first, first+1
 	}
-	if !s.interrog {
+	if !s.interrog || why || billing && !counts {
+		// "Why …?" and a question about an invoice ask for an explanation
+		// the figures do not give: no Ask (issue 9, class 5). The sentence
+		// stays a question, so no request is read in it either.
 		s.topic = 0
 	}
+}
+
+// Hedges by their shape (issue 9, class 1): a condition marker whose
+// clause is a courtesy to the desk ("si ça ne vous dérange pas", "if
+// that's OK", "if it's not too much trouble", "si cela vous est
+// possible"), a doubt of the sender about their own memory or wording
+// ("à moins que je ne me trompe sur le nom", "unless I've got the name
+// wrong", "if I'm right"), or a polite adverb after a request modal
+// ("could you possibly", "pourriez-vous éventuellement"). A clause that
+// names licences, figures or a decision ("unless we still have enough
+// spare ones", "si le budget est validé", "if you have none left") is a
+// condition, and so is one that something may be impossible ("if that's
+// not possible, add 2").
+var (
+	hedgeSelf   = wordSet("je", "i", "me", "moi", "my", "ma", "mon", "mes", "memory", "memoire", "souvenirs")
+	hedgeMemory = wordSet("trompe", "trompes", "abuse", "souviens", "souvient", "rappelle", "erreur", "wrong", "mistaken",
+		"remember", "recall", "misremember", "misread", "misunderstood", "understand", "understood", "compris", "comprends",
+		"serves", "right", "correct", "correctly", "betise", "betises", "confonds", "confusing", "mixing")
+	// hedgeAbout introduce what a doubt is about: a fact ("if I'm right
+	// that we are out of them") makes it a condition, unless it is the
+	// wording of the product ("à moins que je ne me trompe sur le nom").
+	hedgeAbout   = wordSet("that", "que", "qu", "about", "sur", "concernant", "regarding", "on", "whether")
+	hedgeWording = wordSet("nom", "name", "intitule", "libelle", "wording", "spelling", "orthographe", "appellation",
+		"reference", "sku", "terme", "term", "naming", "called", "appelle", "appellent")
+	hedgeYou      = wordSet("vous", "you", "te", "toi", "your", "votre", "vos")
+	hedgeIt       = wordSet("ca", "cela", "ce", "c", "it", "that", "this")
+	hedgeCourtesy = wordSet("derange", "derangerait", "deranger", "ennuie", "ennuierait", "embete", "gene", "genait", "convient",
+		"conviendrait", "va", "arrange", "arrangerait", "mind", "please", "like", "prefer", "prefere", "preferez", "time", "temps",
+		"moment", "minute", "chance", "possibilite", "peux", "pouvez", "pourriez", "can", "could", "would", "possible", "ok", "okay",
+		"fine", "alright", "trouble", "problem", "probleme", "souci", "soucis", "bother", "inconvenience", "easier", "simple",
+		"simpler", "pratique", "convenient", "pose", "works", "suits", "faisable", "feasible", "doable", "demander", "ask", "deal", "hassle",
+		"asking", "voulez", "veux", "want", "wish", "souhaitez", "bien")
+	// hedgeBlock in the clause make it bear on the order.
+	hedgeBlock = wordSet("assez", "enough", "budget", "valide", "validee", "approved", "approve", "approuve", "signe", "signed",
+		"confirme", "confirmed", "accord", "go", "need", "needed", "besoin", "reste", "restent", "stock", "any", "none",
+		"aucune", "aucun", "plus", "more", "left", "spare", "free", "libre", "libres", "dispo", "disponible", "disponibles")
+	// courtesyGlue are the other words a courtesy clause is made of.
+	courtesyGlue = wordSet("is", "s", "est", "n", "too", "much", "trop", "a", "an", "de", "d", "du", "pour", "for",
+		"me", "moi", "us", "nous", "any", "all", "at", "le", "la", "les", "the", "un", "une", "y", "il", "was", "be",
+		"will", "serait", "sera", "etait", "aussi", "also", "really", "vraiment", "get", "got", "have", "has", "avez",
+		"as", "find", "trouvez", "occasion", "big", "deal", "grand", "chose", "so", "si", "with", "avec", "en", "of",
+		"do", "does", "vous", "quick", "rapide", "today", "aujourd", "hui", "now", "maintenant", "ok", "no", "bit")
+	// politeModals after "if you" ask for what follows: "if you could add".
+	politeModals = wordSet("could", "would", "can", "pouviez", "pourriez", "pouvez", "voulez", "voudriez", "vouliez")
+	// politeAdverbs after "could you", or before "you could", are politeness.
+	politeAdverbs = wordSet("possibly", "perhaps", "maybe", "eventuellement")
+)
+
+// hedgeLen returns the number of tokens of the hedge that starts at the
+// condition marker k (n tokens long), its clause included, or 0 when the
+// marker is a condition.
+func (d *doc) hedgeLen(k, n, hi int) int {
+	f := d.toks[k].fold
+	if politeAdverbs[f] || f == "peut" {
+		p := d.prevWords(k, 2)
+		if len(p) == 2 && requestModals[d.toks[p[1]].fold] && hedgeYou[d.toks[p[0]].fold] {
+			return n // "could you possibly add", "pourriez-vous éventuellement"
+		}
+		nx := d.nextWord(d.phraseEnd(k, hi, 1) - 1)
+		if f != "peut" && nx >= 0 && hedgeYou[d.toks[nx].fold] {
+			if nn := d.nextWord(nx); nn >= 0 && requestModals[d.toks[nn].fold] {
+				return n // "perhaps you could add"
+			}
+		}
+		return 0
+	}
+	if d.noWorriesBefore(k) {
+		return n + d.clauseLen(k+n, hi) // "no worries if not", "pas de souci si ce n'est pas possible"
+	}
+	switch f {
+	case "si", "if", "unless", "a", "sauf":
+	case "sinon", "otherwise", "or":
+		// "sinon mardi", "otherwise next week", "sinon pas de souci": an
+		// alternative date or a courtesy, not another request.
+		if m := d.clauseLen(k+n, hi); m > 0 && (d.noWorriesAt(k+n, hi) || d.onlyTime(k+n, k+n+m)) {
+			return n + m
+		}
+		return 0
+	default:
+		return 0
+	}
+	// The clause of the marker: up to a mark that ends it, at most ten words.
+	end := k + n
+	var words []string
+	for ; end < hi && len(words) < 10; end++ {
+		t := d.toks[end]
+		if end > k+n && (t.blank || t.line && t.kind == tPunct) {
+			break // a paragraph or a list item: a wrapped line goes on
+		}
+		if t.kind == tPunct {
+			if t.lower == "-" && !t.space || t.lower == "'" || t.lower == "’" {
+				continue
+			}
+			break
+		}
+		if d.prodAt[end] >= 0 || d.qtyAt[end] >= 0 || t.kind == tEmail || t.kind == tNum || unitWords[t.fold] ||
+			figureWords[t.fold] || hedgeBlock[t.fold] {
+			return 0
+		}
+		if v, ok := d.trigger(end); ok && (v.form == fRequest || v.form == fInfinitive) {
+			// "si vous pouviez ajouter 2 E3, ce serait parfait": the
+			// request itself, asked politely; "unless you add…", "si vous
+			// commandez…" are conditions.
+			polite := (f == "si" || f == "if") && len(words) >= 2 && len(words) <= 3 && hedgeYou[words[0]] && politeModals[words[len(words)-1]]
+			if polite && (len(words) == 2 || words[1] == "just" || words[1] == "simplement") {
+				return end - k
+			}
+			return 0
+		}
+		words = append(words, t.fold)
+	}
+	if len(words) == 0 {
+		return 0
+	}
+	has := func(set map[string]bool) bool {
+		for _, w := range words {
+			if set[w] {
+				return true
+			}
+		}
+		return false
+	}
+	negated := has(negationWords) || has(negationAfter)
+	if end < hi && d.toks[end].kind == tPunct && d.noWorriesAt(end+1, hi) {
+		// "if it's not possible today, no worries": a courtesy.
+		return end - k
+	}
+	switch {
+	case has(hedgeSelf) && has(hedgeMemory):
+		// "à moins que je ne me trompe sur le nom", "if I remember
+		// correctly"; not "if I'm right that we are out of them".
+		if has(hedgeAbout) && !has(hedgeWording) {
+			return 0
+		}
+	case len(words) <= 2 && hedgeCourtesy[words[0]] && (len(words) == 1 || hedgeCourtesy[words[1]] || hedgeYou[words[1]]):
+		// "if OK", "si OK pour vous", "if possible": nothing but a courtesy.
+		if negated {
+			return 0
+		}
+	case (has(hedgeYou) || hedgeIt[words[0]]) && has(hedgeCourtesy):
+		// "si ça ne vous dérange pas", "if that's OK", "if it's not too
+		// much trouble"; not "if that's not possible" (an alternative),
+		// nor "si cela convient à la direction" (someone else's say).
+		if negated && (has(wordSet("possible", "can", "could", "peux", "pouvez", "pourriez", "faisable", "feasible", "doable"))) {
+			return 0
+		}
+		for _, w := range words {
+			if !hedgeCourtesy[w] && !hedgeYou[w] && !hedgeIt[w] && !courtesyGlue[w] && !negationWords[w] && !negationAfter[w] {
+				return 0
+			}
+		}
+	default:
+		return 0
+	}
+	return end - k
+}
+
+// hedgeRestOK reports that the rest of a listed hedge's clause, from k,
+// keeps it a hedge: not "if you can't find spare ones", "if you have any
+// left", "if I remember correctly we have none", which bear on the order.
+func (d *doc) hedgeRestOK(k, hi int) bool {
+	if j := d.firstWord(k, hi); j < hi && (negationWords[d.toks[j].fold] || negationAfter[d.toks[j].fold]) && !d.toks[j].line {
+		return false // "if you can't …", "if you could not …"
+	}
+	for j, n := k, 0; j < hi && n < 10; j++ {
+		t := d.toks[j]
+		if t.blank || t.kind == tPunct && t.lower != "'" && t.lower != "’" && (t.lower != "-" || t.space) {
+			break
+		}
+		if v, ok := d.trigger(j); ok && (v.form == fRequest || v.form == fInfinitive) {
+			return true // "if you could add 3 E5": the rest is the request
+		}
+		if d.prodAt[j] >= 0 || d.qtyAt[j] >= 0 || unitWords[t.fold] || figureWords[t.fold] || hedgeBlock[t.fold] {
+			return false
+		}
+		n++
+	}
+	return true
+}
+
+// noWorries are the courtesies that make the condition next to them
+// harmless: "no worries if not", "if that's not possible, no problem",
+// "sinon pas de souci".
+var noWorriesP = phrases([]string{"no", "worries"}, []string{"no", "worry"}, []string{"no", "problem"},
+	[]string{"not", "a", "problem"}, []string{"no", "rush"}, []string{"no", "stress"}, []string{"never", "mind"},
+	[]string{"that", "is", "fine"}, []string{"that", "s", "fine"}, []string{"it", "can", "wait"},
+	[]string{"pas", "de", "souci"}, []string{"pas", "de", "soucis"}, []string{"pas", "de", "probleme"},
+	[]string{"pas", "grave"}, []string{"tant", "pis"}, []string{"ce", "ne", "est", "pas", "grave"},
+	[]string{"aucun", "souci"}, []string{"aucun", "probleme"}, []string{"pas", "de", "stress"},
+	[]string{"ca", "peut", "attendre"}, []string{"cela", "peut", "attendre"}, []string{"pas", "urgent"},
+	[]string{"not", "urgent"})
+
+// noWorriesAt reports a courtesy phrase starting at the first word from k.
+func (d *doc) noWorriesAt(k, hi int) bool {
+	k = d.firstWord(k, hi)
+	return k < hi && d.phraseAt(k, hi, noWorriesP)
+}
+
+// noWorriesBefore reports a courtesy phrase ending right before token k:
+// "no worries if not", "pas de souci si ce n'est pas possible".
+func (d *doc) noWorriesBefore(k int) bool {
+	p := d.prevWords(k, 5)
+	for i := len(p) - 1; i >= 0; i-- {
+		for _, ph := range noWorriesP[d.toks[p[i]].fold] {
+			if !d.matchAt(p[i], k, ph) {
+				continue
+			}
+			end := d.phraseEnd(p[i], k, len(ph))
+			for end < k && d.toks[end].kind == tPunct {
+				end++
+			}
+			if end == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clauseLen returns the number of tokens from k to the end of its clause:
+// a punctuation mark, a blank line, or the end of the sentence.
+func (d *doc) clauseLen(k, hi int) int {
+	end := k
+	for ; end < hi; end++ {
+		t := d.toks[end]
+		if end > k && t.blank || t.kind == tPunct && t.lower != "'" && t.lower != "’" && (t.lower != "-" || t.space) {
+			break
+		}
+	}
+	return end - k
+}
+
+// timeWords say when: "sinon mardi", "otherwise next week".
+var timeWords = wordSet("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "monday", "tuesday",
+	"wednesday", "thursday", "friday", "saturday", "sunday", "demain", "tomorrow", "apres", "plus", "tard", "later",
+	"semaine", "prochaine", "prochain", "next", "week", "this", "ce", "cette", "le", "la", "les", "the", "de", "du",
+	"matin", "morning", "afternoon", "midi", "soir", "evening", "today", "aujourd", "hui", "fin", "end", "debut",
+	"start", "of", "month", "mois", "at", "latest", "au", "tard", "plus", "by", "on", "d", "ici", "within", "dans",
+	"jours", "days", "asap", "soon", "possible", "que", "des", "quand", "when", "you", "vous", "can", "pouvez", "pourrez",
+	"then", "alors", "eh", "bien", "ok", "okay", "fine", "aussi", "too", "also", "ira", "will", "do", "fera", "fait",
+	"is", "est", "it", "ca", "cela")
+
+// onlyTime reports a clause [lo, hi) that only says when ("mardi", "la
+// semaine prochaine", "tomorrow is fine too").
+func (d *doc) onlyTime(lo, hi int) bool {
+	when := false
+	for k := lo; k < hi; k++ {
+		t := d.toks[k]
+		if t.kind == tPunct {
+			continue
+		}
+		if t.kind != tWord || !timeWords[t.fold] && !monthWords[t.fold] && !weekdayWords[t.fold] {
+			return false
+		}
+		switch t.fold {
+		case "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "monday", "tuesday", "wednesday",
+			"thursday", "friday", "saturday", "sunday", "demain", "tomorrow", "later", "tard", "week", "semaine", "month",
+			"mois", "matin", "morning", "afternoon", "soir", "evening", "today", "hui", "asap", "soon", "jours", "days":
+			when = true
+		}
+		if monthWords[t.fold] {
+			when = true
+		}
+	}
+	return when
 }
 
 // negatedBefore reports a negation among the two words before token k:
@@ -324,7 +616,39 @@ func (d *doc) asksInstead(s *sentence, v int) bool {
 			modal = true
 		}
 	}
-	return !modal
+	return !modal && !d.politeTail(s, v)
+}
+
+// politeTail reports a sentence whose question is a polite request after
+// a separator, the statement before it asking too: "I think we need 2 more
+// E3 – could you add them please?", "il nous en faut 2 de plus, pouvez-vous
+// les ajouter ?". Not when the sentence asks anything with an
+// interrogative ("we need 2 more, how much would that be?").
+func (d *doc) politeTail(s *sentence, v int) bool {
+	for k := s.lo; k < s.hi; k++ {
+		if d.toks[k].kind == tWord && (interrogatives[d.toks[k].fold] || questionBeforeVerb[d.toks[k].fold] && !requestModals[d.toks[k].fold]) {
+			return false
+		}
+	}
+	sep := false
+	modal := false
+	for k := v + 1; k < s.hi; k++ {
+		if d.isSeparator(k) {
+			sep, modal = true, false
+			continue
+		}
+		if !sep {
+			continue
+		}
+		if requestModals[d.toks[k].fold] {
+			modal = true
+			continue
+		}
+		if vi, ok := d.trigger(k); ok && modal && (vi.form == fRequest || vi.form == fInfinitive) {
+			return true
+		}
+	}
+	return false
 }
 
 // asks reports a question about the tenant's licences in the text: the

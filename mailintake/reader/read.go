@@ -325,6 +325,21 @@ func subjectVerb(sd *doc) verbInfo {
 			n++
 		}
 	}
+	if n == 0 && !sd.hasItemsBut(0, len(sd.toks), -1) && sd.anyWord(0, len(sd.toks), unitWords) &&
+		(sd.anyWord(0, len(sd.toks), requestNouns) || sd.anyWord(0, len(sd.toks), newWords)) &&
+		!sd.anyWord(0, len(sd.toks), changeNouns) {
+		// "Demande de licences", "Licence request", "Nouvelles licences",
+		// "Additional licences": licences asked for are licences to add,
+		// for a body that only lists items (issue 9, class 3).
+		return verbInfo{class: cAdd}
+	}
+	if n == 0 && !sd.hasItemsBut(0, len(sd.toks), -1) && sd.anyWord(0, len(sd.toks), arrivalWords) {
+		// "Arrivées de décembre", "December starters": the subject of a
+		// body that only lists items says they are for people arriving,
+		// so the items are what to add (issue 9, class 3); seats only,
+		// never an assignment (see state.subjectVerb).
+		return verbInfo{class: cAdd, arrival: true}
+	}
 	if n != 1 {
 		return verbInfo{}
 	}
@@ -335,29 +350,50 @@ func subjectVerb(sd *doc) verbInfo {
 	return verb
 }
 
+// hasAddress reports an address in [lo, hi).
+func (d *doc) hasAddress(lo, hi int) bool {
+	for k := lo; k < hi; k++ {
+		if d.toks[k].kind == tEmail {
+			return true
+		}
+	}
+	return false
+}
+
+// requestNouns and newWords ask for licences in a subject without a verb;
+// changeNouns ask for something else about them ("Demande de
+// modification de licences", "New licences pricing").
+var (
+	requestNouns = wordSet("demande", "demandes", "request", "requests", "requete")
+	newWords     = wordSet("nouvelle", "nouvelles", "nouveau", "nouveaux", "new", "supplementaire", "supplementaires",
+		"additional", "extra", "more")
+	changeNouns = wordSet("modification", "modifications", "changement", "changements", "change", "changes", "ajustement",
+		"ajustements", "adjustment", "adjustments", "transfert", "transfer", "question", "questions", "info", "infos",
+		"information", "informations", "renseignement", "renseignements", "devis", "quote", "quotation", "prix", "price",
+		"prices", "pricing", "tarif", "tarifs", "facture", "invoice", "renouvellement", "renewal", "retour", "return",
+		"suppression", "removal", "reduction", "baisse", "diminution", "annulation", "cancellation", "resiliation",
+		"migration", "switch", "upgrade", "downgrade", "attribution", "assignment", "audit", "inventaire", "inventory",
+		"recap", "recapitulatif", "summary", "etat", "status", "statut", "point", "bilan", "report", "rapport")
+)
+
+// arrivalWords name people who arrive: a subject or lead-in made of them
+// ("Arrivées de décembre", "New starters:") introduces what to add.
+var arrivalWords = wordSet("arrivee", "arrivees", "arrivant", "arrivants", "arrivals", "arrival", "starters", "starter",
+	"joiners", "joiner", "hires", "onboarding", "embauche", "embauches", "recrues", "newcomers")
+
 // subjectVerb applies a subject's lone verb ("Commande de licences", "Add
 // licenses") to the lines of the body that only list items ("5 E3 et 2 E5").
 func (st *state) subjectVerb(sd, bd *doc) {
-	var verb *clause
-	for _, s := range sd.segments() {
-		for _, c := range sd.clauses(s) {
-			if c.verb < 0 || sd.hasItemsBut(c.lo, c.hi, c.verb) || sd.skipReason(c) != "" {
-				continue
-			}
-			if verb != nil {
-				return // two verbs: which one goes with the list?
-			}
-			verb = &c
-		}
-	}
-	if verb == nil {
+	// st.subject is the subject's one verb (two: which one goes with the
+	// list?), a need taken as what to add, or its arrivals.
+	if st.subject.class == cNone {
 		return
 	}
 	for _, s := range bd.segments() {
-		if !bd.isItemLine(s) {
+		if !bd.isItemLine(s) || st.subject.arrival && bd.hasAddress(s.lo, s.hi) {
 			continue
 		}
-		st.resolve(bd, clause{lo: s.lo, hi: s.hi, verb: -1, info: verb.info,
+		st.resolve(bd, clause{lo: s.lo, hi: s.hi, verb: -1, info: st.subject,
 			textLo: bd.toks[s.lo].start, textHi: bd.toks[s.hi-1].end})
 	}
 }
@@ -395,6 +431,16 @@ func (st *state) process(d *doc) {
 			continue
 		}
 		cs := d.clauses(segs[si])
+		arrivals := false
+		if len(cs) == 0 && segs[si].colon && !d.hasItemsBut(segs[si].lo, segs[si].hi, -1) &&
+			d.anyWord(segs[si].lo, segs[si].hi, arrivalWords) {
+			// "Nouveaux arrivants :", "New starters:" over product lines:
+			// the lines are what to add (issue 9, class 3).
+			s := segs[si]
+			cs = []clause{{lo: s.lo, hi: s.hi, verb: -1, info: verbInfo{class: cAdd, arrival: true},
+				textLo: d.toks[s.lo].start, textHi: d.toks[s.hi-1].end}}
+			arrivals = true
+		}
 		if len(cs) == 0 {
 			continue
 		}
@@ -403,14 +449,15 @@ func (st *state) process(d *doc) {
 		// After a colon the items may be set apart by blank lines, as
 		// bullets often are (issue 9, class 4).
 		last := &cs[len(cs)-1]
-		if lead := segs[si]; last.verb >= 0 && (lead.colon || !d.hasProduct(last.lo, last.hi)) {
+		if lead := segs[si]; arrivals || last.verb >= 0 && (lead.colon || !d.hasProduct(last.lo, last.hi)) {
 			extended := false
 			for sj := si + 1; sj < len(segs); sj++ {
 				s2 := segs[sj]
 				first := d.toks[s2.lo]
 				// A blank line may follow the colon, or set bullets apart.
 				blankOK := lead.colon && (d.startsItem(s2) || !extended)
-				if used[sj] || !first.line || first.blank && !blankOK || !d.isItemLine(s2) {
+				if used[sj] || !first.line || first.blank && !blankOK || !d.isItemLine(s2) ||
+					arrivals && (!d.hasProduct(s2.lo, s2.hi) || d.hasAddress(s2.lo, s2.hi)) {
 					break
 				}
 				last.hi = s2.hi
@@ -527,7 +574,9 @@ func (st *state) resolve(d *doc, c clause) {
 		}
 	}
 	for _, q := range d.qtysIn(c.lo, c.hi) {
-		if !q.negated && !d.countsOther(q) {
+		// Without a verb, a number of people is a description: "Two more
+		// starters in the warehouse on Monday." (issue 9, class 2).
+		if !q.negated && !d.countsOther(q) && !(c.verb < 0 && d.countsNewPeople(q)) {
 			qs = append(qs, q)
 			if q.lo > c.verb && c.verb >= 0 {
 				postQty = true
@@ -555,6 +604,13 @@ func (st *state) resolve(d *doc, c clause) {
 	}
 	text := d.text[c.textLo:c.textHi]
 	class := c.info.class
+	if class == cSwitch && len(users) == 0 && !d.everyone(c) && slices.ContainsFunc(qs, func(q *qmention) bool { return q.hasFrom }) {
+		// "move us from 14 to 16", "switch E1 from 10 to 12": a count
+		// that changes, not users moving between products (issue 9,
+		// class 2).
+		c.info.class, c.info.needsTarget = cSet, true
+		class = cSet
+	}
 	if st.switchRequest(d, c, text, ps, users, qs) {
 		return
 	}
@@ -608,6 +664,11 @@ func (st *state) seats(d *doc, c clause, text string, qs []*qmention, ps []*pmen
 		} else if c.verb >= 0 && c.verb < it.lo() {
 			beforeLo = c.verb + 1
 		}
+		// A number of something else between this item and the next keeps
+		// its own markers: "10 -> 12, we are opening two more shops".
+		if other := d.qtysIn(it.hi(), afterHi); len(other) > 0 {
+			afterHi = other[0].lo
+		}
 		more := d.anyPhrase(it.lo(), afterHi, moreAfterP) || d.anyPhrase(beforeLo, it.lo(), moreBeforeP)
 		less := d.anyPhrase(it.lo(), afterHi, lessAfterP)
 		totalAfter := d.anyPhrase(it.lo(), afterHi, totalAfterP)
@@ -622,7 +683,8 @@ func (st *state) seats(d *doc, c clause, text string, qs []*qmention, ps []*pmen
 			// (issue 9, class 3); "add up to a total of 40" is a total.
 			total = false
 		}
-		if class == cNone && !more && !less {
+		fromTo := it.q != nil && it.q.hasFrom && it.p != nil
+		if class == cNone && !more && !less && !fromTo {
 			// No verb and no marker of its own: "5 E3" next to "2 E5 de plus".
 			if it.q != nil && it.p != nil && !total {
 				st.issue(Issue{Code: ledger.InvalidRequest, Text: text,
@@ -657,6 +719,9 @@ func (st *state) seats(d *doc, c clause, text string, qs []*qmention, ps []*pmen
 		}
 		q := it.q
 		kind, why := decide(class, c.info.needsTarget, q.role, more, less, total)
+		if class == cNone && fromTo && !more && !less {
+			kind, why = ledger.OpSet, -1 // "Business Basic : 14 → 16"
+		}
 		if why == whyNotRequest {
 			continue
 		}
@@ -978,7 +1043,7 @@ func (d *doc) borrows(c clause, q *qmention) bool {
 // counts people ("pour nos 2 nouveaux arrivants", "for 3 new hires") or what
 // the tenant has ("we currently have 20").
 func (d *doc) describes(q *qmention) bool {
-	if nx := d.nextWord(q.hi - 1); nx >= 0 && peopleUnits[d.toks[nx].fold] {
+	if nx := d.nextWord(q.hi - 1); nx >= 0 && peopleUnits[d.toks[nx].fold] || d.countsNewPeople(q) {
 		return true
 	}
 	for _, k := range d.prevWords(q.lo, 3) {
@@ -1012,7 +1077,7 @@ func (d *doc) countsOther(q *qmention) bool {
 	}
 	f := t.fold
 	if stopWords[f] || unitWords[f] || peopleUnits[f] || itemNoise[f] || notCountAfter[f] || priceWords[f] ||
-		fuzzyWords[f] || negationWords[f] || negationAfter[f] || adverbs[f] || describeWords[f] {
+		fuzzyWords[f] || negationWords[f] || negationAfter[f] || adverbs[f] || describeWords[f] || timeWords[f] {
 		return false
 	}
 	if _, ok := numberWords[f]; ok {
@@ -1031,7 +1096,22 @@ func (d *doc) countsOther(q *qmention) bool {
 
 // countAdjectives may stand between a number and the noun it counts.
 var countAdjectives = wordSet("new", "nouveaux", "nouvelles", "nouveau", "nouvelle", "futurs", "futures",
-	"prochains", "prochaines", "other", "autres")
+	"prochains", "prochaines", "other", "autres", "more", "extra", "additional", "further")
+
+// countsNewPeople reports a number that counts people who are no seats:
+// "two more starters", "3 nouveaux arrivants", "for our 2 new hires". A
+// people word that also counts seats ("5 users", "3 utilisateurs") does not.
+func (d *doc) countsNewPeople(q *qmention) bool {
+	k := d.nextWord(q.hi - 1)
+	for n := 0; k >= 0 && n < 2 && countAdjectives[d.toks[k].fold] && !peopleUnits[d.toks[k].fold]; n++ {
+		k = d.nextWord(k)
+	}
+	if k < 0 || d.prodAt[k] >= 0 {
+		return false
+	}
+	f := d.toks[k].fold
+	return peopleUnits[f] && !unitWords[f] && !countAdjectives[f]
+}
 
 // adverbs may follow a quantity without being what it counts: "add 2 now".
 var adverbs = wordSet("now", "immediately", "again", "straight", "right", "maintenant", "immediatement",

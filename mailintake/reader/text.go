@@ -15,7 +15,7 @@ var frMarkers = wordSet("le", "la", "les", "de", "des", "du", "et", "un", "une",
 	"cordialement", "svp", "plait", "notre", "nos", "votre", "vos", "ce", "cette", "qui", "que",
 	"mais", "ou", "bien", "besoin", "ajouter", "retirer", "supprimer", "licence", "plus", "moins",
 	"pouvez", "pourriez", "souhaite", "souhaitons", "voudrais", "madame", "monsieur", "salut",
-	"faut", "il", "en", "commander", "attribuer", "merci", "bonne", "journee", "avons")
+	"faut", "il", "en", "commander", "attribuer", "merci", "bonne", "journee", "avons", "produit", "nombre", "quantite")
 
 var enMarkers = wordSet("the", "and", "to", "of", "for", "we", "you", "our", "your", "please",
 	"thanks", "thank", "hi", "hello", "regards", "is", "are", "with", "would", "could", "can",

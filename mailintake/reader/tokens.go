@@ -100,6 +100,21 @@ func tokenize(text string) []token {
 			nl++
 			space = true
 			i += size
+		case r == '\t' && nl == 0 && len(toks) > 0:
+			// A tab between words of a line separates the cells of a
+			// table that a mail client wrote as text ("Produit\tQuantité",
+			// Outlook's text part of a Word table): a cell separator like
+			// the "|" decode writes for HTML cells (issue 9, class 4). The
+			// run of blanks is passed over at once.
+			j := i
+			for j < len(text) && (text[j] == '\t' || text[j] == ' ' || text[j] == '\r') {
+				j++
+			}
+			if j < len(text) && text[j] != '\n' {
+				toks = append(toks, token{kind: tPunct, start: i, end: i + 1, lower: "|", fold: "|", space: true})
+			}
+			space = true
+			i = j
 		case unicode.IsSpace(r) || r == '\ufeff' || r == '\u200b':
 			space = true
 			i += size
