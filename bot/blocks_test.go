@@ -216,7 +216,6 @@ func TestLongListsAreSummarised(t *testing.T) {
 	}
 }
 
-
 func TestApprovalMessagesShowTheRequestAndTheDecision(t *testing.T) {
 	v := testView(t)
 	cost := 700.4
