@@ -22,6 +22,9 @@ import (
 var questionCodes = map[ledger.Code]bool{
 	ledger.UnknownProduct: true, ledger.AmbiguousProduct: true, ledger.QuantityMissing: true,
 	ledger.InvalidQuantity: true, ledger.InvalidRequest: true,
+	// A user outside the tenant's domains given in answer is asked again,
+	// with the operation, for another user (issue 11, class 5).
+	ledger.ForeignUser: true,
 }
 
 // pools are the items of an answer not yet used by a completion.
@@ -30,23 +33,48 @@ type pools struct {
 	qtys  []*qmention
 	fuzzy []*qmention // quantities that are no exact number: "3 ou 4"
 	users []int
-	all   bool // "les deux", "both", "all of them"
+	all   bool // "all of them", "tous": every candidate
+	both  bool // "les deux", "both": the two candidates, when there are two
 	// excluded marks the tokens of conditions, questions and requests of
 	// their own: no completion reads them.
 	excluded []bool
-	more     bool // "de plus", "more"
-	total    bool // "au total", "in total"
+	// answers marks the tokens of the parts of sentences that answer
+	// (see answeringPart).
+	answers []bool
+	more    bool // "de plus", "more"
+	total   bool // "au total", "in total"
 }
 
 // openQuestions are the earlier result's questions that carry a Partial.
+// The quantity question the reader asks next to a product question about
+// the same operation ("merci d'ajouter des E3": which E3, and how many?) is
+// one question with it: the answer that chooses the product is then asked
+// the quantity, with the product chosen (issue 11, class 6).
 func openQuestions(ctx *Context) []ledger.Error {
 	var out []ledger.Error
-	for _, e := range ctx.Missing {
-		if questionCodes[e.Code] && e.Partial != nil {
-			out = append(out, e)
+	for i, e := range ctx.Missing {
+		if !questionCodes[e.Code] || e.Partial == nil {
+			continue
 		}
+		if i > 0 && sameOperation(ctx.Missing[i-1], e) {
+			continue
+		}
+		out = append(out, e)
 	}
 	return out
+}
+
+// sameOperation reports a quantity question that follows a product
+// question about the same operation: the same sentence, the same partial
+// with neither product nor quantity.
+func sameOperation(prev, e ledger.Error) bool {
+	if e.Code != ledger.QuantityMissing || prev.Code != ledger.AmbiguousProduct && prev.Code != ledger.UnknownProduct ||
+		prev.Partial == nil || e.Partial == nil || prev.Message != e.Message {
+		return false
+	}
+	a, b := prev.Partial, e.Partial
+	return a.Kind == b.Kind && a.SKU == "" && b.SKU == "" && a.Quantity == 0 && b.Quantity == 0 &&
+		a.To == b.To && slices.Equal(a.Users, b.Users)
 }
 
 // answerPools gathers the items of an answer outside conditional
@@ -80,17 +108,14 @@ func (st *state) answerPools(d *doc) pools {
 	}
 	// Only a sentence that answers gives its items: one that asks for
 	// something ("il en faudrait 3"; a verb of request, not negated nor
-	// past), or a short one that describes nothing ("Business Premium,
-	// please", "3", "pour alice@…"); and a number that counts licences ("3
-	// licences", "15 au total"). "Nous sommes 15 dans l'équipe, qui utilise
-	// déjà Business Premium" describes.
-	answers := make([]bool, len(d.sents))
-	for si := range d.sents {
-		s := &d.sents[si]
-		answers[si] = asking[si] || d.wordCount(s.lo, s.hi) <= 6 && !d.anyWord(s.lo, s.hi, haveWords) &&
-			!d.anyWord(s.lo, s.hi, negationWords)
-	}
-	gives := func(k int) bool { return !excluded[k] && answers[d.sentAt[k]] }
+	// past), or a short part of one that describes nothing ("Business
+	// Premium, please", "Office 365 E3, s'il vous plaît", "3", "c'est pour
+	// alice@…" after "Claire est absente :"); and a number that counts
+	// licences ("3 licences", "15 au total"). "Nous sommes 15 dans l'équipe,
+	// qui utilise déjà Business Premium" describes.
+	parts := d.answerParts()
+	p.answers = parts
+	gives := func(k int) bool { return !excluded[k] && (asking[d.sentAt[k]] || parts[k]) }
 	for i := range d.prods {
 		if m := &d.prods[i]; !m.negated && gives(m.lo) {
 			p.prods = append(p.prods, m)
@@ -117,10 +142,12 @@ func (st *state) answerPools(d *doc) pools {
 			if gives(k) {
 				p.users = append(p.users, k)
 			}
-		case t.fold == "both" || t.fold == "all" || t.fold == "tous" || t.fold == "toutes" || t.fold == "chacun":
-			p.all = true
-		case (t.fold == "deux" || t.fold == "two" || t.fold == "2") && k > 0 && d.prevIs(k, "les", "the", "aux", "both"):
-			p.all = true // "les deux", "the two": every candidate
+		case gives(k) && (bothWords[t.fold] || allWords[t.fold] || twoWords[t.fold]):
+			// "oui, les deux", "both please", "all of them"; not "pour les
+			// deux nouveaux arrivants", "for both shops", "merci à tous".
+			both, all := d.choice(k)
+			p.both = p.both || both
+			p.all = p.all || all
 		case d.phraseAt(k, len(d.toks), moreAfterP):
 			p.more = true
 		case d.phraseAt(k, len(d.toks), totalAfterP):
@@ -147,17 +174,6 @@ func (d *doc) countsLicences(q *qmention) bool {
 		return false
 	}
 	return unitWords[d.toks[nx].fold] || d.phraseAt(nx, len(d.toks), moreAfterP) || d.phraseAt(nx, len(d.toks), totalAfterP)
-}
-
-// wordCount counts the words and numbers in [lo, hi).
-func (d *doc) wordCount(lo, hi int) int {
-	n := 0
-	for k := lo; k < hi; k++ {
-		if d.toks[k].kind != tPunct {
-			n++
-		}
-	}
-	return n
 }
 
 // hasEmail reports an address in [lo, hi).
@@ -240,7 +256,14 @@ func (st *state) fill(d *doc, q ledger.Error, p *pools, used []bool) ([]ledger.O
 	}
 	productDone := !needProduct
 	if needProduct {
-		chosen, doubt, ok := st.chooseProduct(d, q.Candidates, p, used)
+		// The candidates of an unknown product are suggestions (the
+		// tenant's few products, for the reply's example), not a choice the
+		// customer was offered: "both" chooses none of them.
+		cands := q.Candidates
+		if q.Code == ledger.UnknownProduct {
+			cands = nil
+		}
+		chosen, doubt, ok := st.chooseProduct(d, cands, p, used)
 		switch {
 		case ok:
 			filled, productDone = true, true
@@ -258,6 +281,9 @@ func (st *state) fill(d *doc, q ledger.Error, p *pools, used []bool) ([]ledger.O
 		case doubt != nil:
 			doubt.Partial = &op
 			doubt.Text = text
+			if doubt.Detail == "" {
+				doubt.Detail = st.detailOf(q)
+			}
 			return nil, doubt, true
 		}
 	}
@@ -294,13 +320,18 @@ func (st *state) fill(d *doc, q ledger.Error, p *pools, used []bool) ([]ledger.O
 	// The users.
 	needUsers := userOp && len(op.Users) == 0 && !op.All
 	if needUsers && len(p.users) > 0 {
-		users, ok := st.switchUsers(d, text, p.users)
+		users, bad := st.checkUsers(d, text, p.users)
 		for _, k := range p.users {
 			markUsed(used, k, k+1)
 		}
 		p.users = nil
-		if !ok {
-			return nil, nil, true // foreign users: reported
+		if bad != nil {
+			// A user outside the tenant's domains is asked again, narrower:
+			// the operation waits for another user (issue 11, class 5).
+			if bad.Code == ledger.ForeignUser {
+				bad.Partial = withSKU(op, skus)
+			}
+			return nil, bad, true
 		}
 		op.Users = users
 		filled = true
@@ -312,7 +343,7 @@ func (st *state) fill(d *doc, q ledger.Error, p *pools, used []bool) ([]ledger.O
 	switch {
 	case !productDone:
 		code := ledger.UnknownProduct
-		if len(q.Candidates) > 1 {
+		if len(q.Candidates) > 1 && q.Code != ledger.UnknownProduct {
 			code = ledger.AmbiguousProduct
 		}
 		return nil, &Issue{Code: code, Text: text, Candidates: slices.Clone(q.Candidates), Partial: &op,
@@ -367,7 +398,12 @@ func (st *state) detailOf(q ledger.Error) string {
 // candidates, the one product it names. doubt is a narrower question when
 // the answer names several, or an ambiguous name.
 func (st *state) chooseProduct(d *doc, cands []string, p *pools, used []bool) (chosen []string, doubt *Issue, ok bool) {
-	if len(cands) > 1 && p.all && len(p.prods) == 0 {
+	if len(cands) > 1 && (p.all || p.both) && len(p.prods) == 0 {
+		if !p.all && len(cands) > 2 {
+			// "les deux" among more than two: which two is not certain
+			// (issue 11, class 2).
+			return nil, &Issue{Code: ledger.AmbiguousProduct, Candidates: slices.Clone(cands)}, false
+		}
 		return slices.Clone(cands), nil, true
 	}
 	if len(p.prods) > 0 {
@@ -392,20 +428,65 @@ func (st *state) chooseProduct(d *doc, cands []string, p *pools, used []bool) (c
 	if len(cands) > 1 {
 		// Words that tell the candidates apart: "the Plan 2 one", "le
 		// Microsoft", "Kiosk".
-		if got, lo, hi := st.ix.distinguish(d, cands, p.excluded); len(got) == 1 {
+		got, lo, hi := st.ix.distinguish(d, cands, p)
+		if len(got) == 1 {
 			markUsed(used, lo, hi)
 			return got, nil, true
+		}
+		// A name the candidates share ("Exchange Online please",
+		// "Business, merci") is still each of them: asked again (issue 11,
+		// class 5).
+		if lo < 0 {
+			if fam, lo, hi := st.ix.familyIn(d, p, used); len(intersect(fam, cands)) > 1 {
+				markUsed(used, lo, hi)
+				in := intersect(fam, cands)
+				return nil, &Issue{Code: ledger.AmbiguousProduct, Candidates: in,
+					Detail: detailAmbiguous(st.lang, st.cat, d.phrase(lo, hi), in)}, false
+			}
 		}
 	}
 	return nil, nil, false
 }
 
+// familyIn finds, in the parts of an answer that answer, the longest run of
+// words that is a family name of the catalog ("Exchange Online",
+// "Entra ID"): its products and its token range.
+func (ix *index) familyIn(d *doc, p *pools, used []bool) ([]string, int, int) {
+	var best []string
+	blo, bhi := -1, -1
+	var words []string
+	for k := range d.toks {
+		if !ix.familyWord(d, p, used, k) {
+			continue
+		}
+		words = words[:0]
+		for j := k; j < len(d.toks) && j-k < ix.depth; j++ {
+			if !ix.familyWord(d, p, used, j) || j > k && d.toks[j].line {
+				break
+			}
+			words = append(words, d.toks[j].fold)
+			if fam := ix.familyOf(words); len(fam) > 0 && j+1-k > bhi-blo {
+				best, blo, bhi = fam, k, j+1
+			}
+		}
+	}
+	return best, blo, bhi
+}
+
+// familyWord reports a word an answer may name a family with: in an
+// answering part, not taken, not a product or a number already found.
+func (ix *index) familyWord(d *doc, p *pools, used []bool, k int) bool {
+	t := d.toks[k]
+	return t.kind == tWord && !p.excluded[k] && p.answers[k] && !used[k] && d.prodAt[k] < 0 && d.qtyAt[k] < 0
+}
+
 // distinguish returns the candidates whose names hold every distinctive
 // word of the answer (words that some candidate has and another lacks),
-// with the token range of those words. Only a short sentence answers so
-// ("the Plan 2 one", "le Microsoft"): in a longer one such a word is prose
-// ("je regarde avec Microsoft et je reviens vers vous").
-func (ix *index) distinguish(d *doc, cands []string, excluded []bool) ([]string, int, int) {
+// with the token range of those words. Only a short part of a sentence
+// answers so ("the Plan 2 one", "le Microsoft", "Right, it's Plan 1"): in a
+// longer one such a word is prose ("je regarde avec Microsoft et je
+// reviens vers vous").
+func (ix *index) distinguish(d *doc, cands []string, p *pools) ([]string, int, int) {
 	words := map[string][]string{} // word → candidates having it
 	for _, n := range ix.names {
 		if !slices.Contains(cands, n.sku) {
@@ -420,14 +501,14 @@ func (ix *index) distinguish(d *doc, cands []string, excluded []bool) ([]string,
 	got := slices.Clone(cands)
 	lo, hi, n := -1, -1, 0
 	for k, t := range d.toks {
-		if t.kind == tPunct || t.kind == tEmail || excluded[k] {
+		if t.kind == tPunct || t.kind == tEmail || p.excluded[k] {
 			continue
 		}
 		has, ok := words[t.fold]
 		if !ok || len(has) == len(cands) {
 			continue // a word of every candidate, or of none: tells nothing
 		}
-		if s := d.sentenceOf(k); s == nil || d.wordCount(s.lo, s.hi) > 6 {
+		if !p.answers[k] {
 			continue
 		}
 		got = intersect(got, has)

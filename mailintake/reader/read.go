@@ -187,6 +187,11 @@ func (r *Reader) Read(subject, body string, opt Options) Reading {
 			st.issue(is)
 		}
 	}
+	if opt.Context == nil && len(st.out.Ops) == 0 && len(st.out.Issues) == 0 && len(st.out.Asks) == 0 {
+		// Issue 11, class 8: outside a conversation, "3 please." or
+		// "Office 365 E3." is an incomplete request, asked about.
+		st.fragments(bd)
+	}
 	if len(st.out.Ops) == 0 && len(st.out.Issues) == 0 && len(st.out.Asks) == 0 {
 		st.out.Issues = append(st.out.Issues, Issue{Code: ledger.NoRequestFound, Text: clip(subject),
 			Detail: detailNoRequest(lang)})
@@ -1117,7 +1122,10 @@ func (d *doc) countsNewPeople(q *qmention) bool {
 var adverbs = wordSet("now", "immediately", "again", "straight", "right", "maintenant", "immediatement",
 	"aussitot", "asap", "stp", "today", "tonight", "instead", "only", "seulement", "uniquement", "please",
 	"svp", "thanks", "merci", "total", "altogether", "pieces", "piece", "units", "unites", "fois",
-	"licence", "licences", "license", "licenses")
+	"licence", "licences", "license", "licenses",
+	// after an answer's number: "5 finalement", "4 actually", "20 plutôt"
+	// (issue 11, class 4)
+	"finalement", "finally", "plutot", "rather", "actually", "alors", "enfin", "donc", "ultimately")
 
 var describeWords = wordSet("pour", "for", "have", "has", "avons", "avez", "ai", "currently",
 	"actuellement", "deja", "already", "existing", "existantes", "existants", "actuelles", "actuels",
@@ -1144,6 +1152,11 @@ func (d *doc) unknownPhrase(c clause, lo, hi int) string {
 		if _, ok := d.trigger(k); ok {
 			return false
 		}
+		// "add 20 instead", "20 à la place", "20 plutôt": no name
+		// (issue 11, class 7).
+		if adverbs[t.fold] || d.phraseAt(k, c.hi, insteadP) {
+			return false
+		}
 		return !stopWords[t.fold] && !unitWords[t.fold] && !peopleUnits[t.fold] && !priceWords[t.fold] && !negationWords[t.fold]
 	}
 	collect := func(lo, hi int) string {
@@ -1151,7 +1164,7 @@ func (d *doc) unknownPhrase(c clause, lo, hi int) string {
 	}
 	// After the quantity.
 	k := hi
-	for k < c.hi && !d.toks[k].line && lead(d.toks[k]) && !d.isStop(k) {
+	for k < c.hi && !d.toks[k].line && lead(d.toks[k]) && !d.isStop(k) && !d.phraseAt(k, c.hi, insteadP) {
 		k++
 	}
 	start, n := k, 0
@@ -1188,6 +1201,9 @@ func (d *doc) unknownPhrase(c clause, lo, hi int) string {
 	}
 	return ""
 }
+
+// insteadP replace what was asked before: "20 à la place", "au lieu de 50".
+var insteadP = phrases([]string{"a", "la", "place"}, []string{"au", "lieu"}, []string{"instead"})
 
 // roleWords sit between a product and its quantity: "Adobe à 10".
 var roleWords = wordSet("a", "to", "de", "by", "of", "from", "jusque", "up", "total", "au", "en")

@@ -186,6 +186,18 @@ func (st *state) switchRequest(d *doc, c clause, text string, ps []*pmention, at
 // switchUsers returns the users a switch names, or reports foreign ones
 // (SPEC §4.3) and too many (R-SWITCH: up to 1,000) and returns false.
 func (st *state) switchUsers(d *doc, text string, at []int) ([]string, bool) {
+	users, bad := st.checkUsers(d, text, at)
+	if bad != nil {
+		st.issue(*bad)
+		return nil, false
+	}
+	return users, true
+}
+
+// checkUsers returns the lower-cased addresses at token indexes at, or the
+// issue that refuses them: one outside the tenant's domains (ForeignUser),
+// too many (TooManyUsers).
+func (st *state) checkUsers(d *doc, text string, at []int) ([]string, *Issue) {
 	var users, foreign []string
 	for _, k := range at {
 		u := d.toks[k].lower
@@ -202,14 +214,12 @@ func (st *state) switchUsers(d *doc, text string, at []int) ([]string, bool) {
 		if len(foreign) > 20 {
 			foreign = append(foreign[:20], "…")
 		}
-		st.issue(Issue{Code: ledger.ForeignUser, Text: text, Detail: detailForeign(st.lang, foreign)})
-		return nil, false
+		return nil, &Issue{Code: ledger.ForeignUser, Text: text, Detail: detailForeign(st.lang, foreign)}
 	}
 	if len(users) > ledger.MaxUsersPerOp {
-		st.issue(Issue{Code: ledger.TooManyUsers, Text: text, Detail: detailTooManyUsers(st.lang, len(users))})
-		return nil, false
+		return nil, &Issue{Code: ledger.TooManyUsers, Text: text, Detail: detailTooManyUsers(st.lang, len(users))}
 	}
-	return users, true
+	return users, nil
 }
 
 func lastAt(u string) int {

@@ -1,0 +1,345 @@
+package reader
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/licensedesk/licensedesk/ledger"
+)
+
+// Issue 11, the answers TestConversations found misread (SPEC §4.6), by
+// class, in French and English: "both" that counts people or things, "both"
+// among more than two candidates, politeness that hid the answer, answers
+// with an incidental sentence, doubtful answers that must be asked again,
+// chains that lost the chosen product, a new quantity after a refusal, and
+// fragments read outside a live conversation.
+
+// answerCase is one answer read against a context.
+type answerCase struct {
+	name string
+	body string
+	ctx  *Context
+	opt  *Options // contoso when nil
+	ops  []ledger.Op
+	// issues are the codes expected, in order.
+	issues []ledger.Code
+	// partial, when set, is the Partial the first issue must carry (its
+	// Kind, SKU, Quantity and Users); candidates, when set, its Candidates.
+	partial    *ledger.Op
+	candidates []string
+}
+
+func runAnswerCases(t *testing.T, cases []answerCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := contoso
+			if tc.opt != nil {
+				opt = *tc.opt
+			}
+			opt.Context = tc.ctx
+			r := Read("", tc.body, testCatalog, opt)
+			if !slices.EqualFunc(r.Ops, tc.ops, switchEqual) {
+				t.Errorf("ops %s, want %s", fmtOps(r.Ops), fmtOps(tc.ops))
+			}
+			var got []ledger.Code
+			for _, is := range r.Issues {
+				got = append(got, is.Code)
+			}
+			if !slices.Equal(got, tc.issues) {
+				t.Errorf("issues %v, want %v\n%s", got, tc.issues, fmtIssues(r.Issues))
+			}
+			if len(r.Issues) == 0 {
+				return
+			}
+			is := r.Issues[0]
+			if tc.partial != nil {
+				p := is.Partial
+				if p == nil || p.Kind != tc.partial.Kind || p.SKU != tc.partial.SKU || p.Quantity != tc.partial.Quantity ||
+					!slices.Equal(p.Users, tc.partial.Users) {
+					t.Errorf("partial %+v, want %+v", p, tc.partial)
+				}
+			}
+			if tc.candidates != nil && !slices.Equal(is.Candidates, tc.candidates) {
+				t.Errorf("candidates %v, want %v", is.Candidates, tc.candidates)
+			}
+			if strings.TrimSpace(is.Detail) == "" {
+				t.Errorf("issue %s without a detail", is.Code)
+			}
+		})
+	}
+}
+
+// firstQuestions reads a first message and returns its questions, as the
+// intake records them for the answer to complete.
+func firstQuestions(t *testing.T, body string, opt Options) *Context {
+	t.Helper()
+	r := Read("", body, testCatalog, opt)
+	ctx := &Context{Understood: r.Ops}
+	for _, is := range r.Issues {
+		ctx.Missing = append(ctx.Missing, ledger.Error{Code: is.Code, Message: is.Text, Detail: is.Detail,
+			Candidates: is.Candidates, Partial: is.Partial})
+	}
+	return ctx
+}
+
+// next returns the context an answer leaves for the one after it.
+func next(r Reading) *Context {
+	ctx := &Context{Understood: r.Ops}
+	for _, is := range r.Issues {
+		ctx.Missing = append(ctx.Missing, ledger.Error{Code: is.Code, Message: is.Text, Detail: is.Detail,
+			Candidates: is.Candidates, Partial: is.Partial})
+	}
+	return ctx
+}
+
+var (
+	twoE3Ctx = &Context{Missing: []ledger.Error{question(ledger.AmbiguousProduct, "Merci d'ajouter 2 licences E3.",
+		ledger.Op{Kind: ledger.OpAdd, Quantity: 2}, e3, m365e3)}}
+	exoCtx = &Context{Missing: []ledger.Error{question(ledger.AmbiguousProduct, "Please add 2 Exchange licences.",
+		ledger.Op{Kind: ledger.OpAdd, Quantity: 2}, exoPlan1, exoPlan2)}}
+	exoFourCtx = &Context{Missing: []ledger.Error{question(ledger.AmbiguousProduct, "Merci d'ajouter 2 licences Exchange.",
+		ledger.Op{Kind: ledger.OpAdd, Quantity: 2}, exoPlan1, exoPlan2, "EXCHANGEDESKLESS", "EXCHANGEARCHIVE_ADDON")}}
+	spbQtyCtx = &Context{Missing: []ledger.Error{question(ledger.QuantityMissing, "Merci d'ajouter des licences Business Premium.",
+		ledger.Op{Kind: ledger.OpAdd, SKU: spb})}}
+	basicQtyCtx = &Context{Missing: []ledger.Error{question(ledger.QuantityMissing, "Could you add some more Business Basic?",
+		ledger.Op{Kind: ledger.OpAdd, SKU: basic})}}
+	e3UserCtx = &Context{Missing: []ledger.Error{question(ledger.InvalidRequest, "Merci d'attribuer une licence Office 365 E3.",
+		ledger.Op{Kind: ledger.OpAssign, SKU: e3})}}
+	m365UserCtx = &Context{Missing: []ledger.Error{question(ledger.InvalidRequest, "Please assign an E3 licence to our new starter.",
+		ledger.Op{Kind: ledger.OpAssign, SKU: m365e3})}}
+)
+
+// Class 1: "les deux"/"both" chooses every candidate only when it answers
+// the choice; "pour les deux nouveaux arrivants", "for both shops" count or
+// describe.
+func TestAnswerBothOnlyWhenItAnswersTheChoice(t *testing.T) {
+	runAnswerCases(t, []answerCase{
+		{name: "pour les deux nouveaux arrivants counts people", body: "Office 365 E3 pour les deux nouveaux arrivants.",
+			ctx: twoE3Ctx, opt: bothE3, ops: ops(add(2, e3))},
+		{name: "for both shops counts shops", body: "Right, it's Plan 1 for both shops.", ctx: exoCtx, ops: ops(add(2, exoPlan1))},
+		{name: "for both our shops counts shops", body: "Plan 2, for both our shops.", ctx: exoCtx, ops: ops(add(2, exoPlan2))},
+		{name: "pour les deux sites counts sites", body: "Le Microsoft, pour les deux sites.", ctx: twoE3Ctx, opt: bothE3,
+			ops: ops(add(2, m365e3))},
+		{name: "merci à tous is a greeting", body: "Merci à tous !", ctx: twoE3Ctx, opt: bothE3, issues: none},
+		{name: "thanks all is a greeting", body: "Thanks all, speak soon.", ctx: exoCtx, issues: none},
+		{name: "les deux nouveaux arrivants alone chooses nothing", body: "C'est pour les deux nouveaux arrivants.",
+			ctx: twoE3Ctx, opt: bothE3, issues: none},
+		{name: "oui, les deux chooses both", body: "Oui, les deux.", ctx: twoE3Ctx, opt: bothE3, ops: ops(add(2, e3), add(2, m365e3))},
+		{name: "les deux, merci chooses both", body: "Les deux, merci.", ctx: twoE3Ctx, opt: bothE3, ops: ops(add(2, e3), add(2, m365e3))},
+		{name: "tous les deux chooses both", body: "Tous les deux, s'il vous plaît.", ctx: twoE3Ctx, opt: bothE3,
+			ops: ops(add(2, e3), add(2, m365e3))},
+		{name: "both please chooses both", body: "Both please", ctx: exoCtx, ops: ops(add(2, exoPlan1), add(2, exoPlan2))},
+		{name: "both of them chooses both", body: "Both of them, thanks.", ctx: exoCtx, ops: ops(add(2, exoPlan1), add(2, exoPlan2))},
+		{name: "both plans chooses both", body: "Both plans please.", ctx: exoCtx, ops: ops(add(2, exoPlan1), add(2, exoPlan2))},
+		{name: "thanks both is a greeting", body: "Thanks both!", ctx: exoCtx, issues: none},
+		{name: "merci à tous les deux is a greeting", body: "Merci à tous les deux !", ctx: twoE3Ctx, opt: bothE3, issues: none},
+	})
+}
+
+// Class 2: "les deux"/"both" to a question that offered more than two
+// candidates is still a doubt: asked again, with the same candidates.
+func TestAnswerBothAmongMoreThanTwoAsksAgain(t *testing.T) {
+	four := []string{exoPlan1, exoPlan2, "EXCHANGEDESKLESS", "EXCHANGEARCHIVE_ADDON"}
+	runAnswerCases(t, []answerCase{
+		{name: "les deux among four", body: "Les deux, merci.", ctx: exoFourCtx, issues: codes(ledger.AmbiguousProduct),
+			partial: &ledger.Op{Kind: ledger.OpAdd, Quantity: 2}, candidates: four},
+		{name: "both among four", body: "Both please.", ctx: exoFourCtx, issues: codes(ledger.AmbiguousProduct),
+			partial: &ledger.Op{Kind: ledger.OpAdd, Quantity: 2}, candidates: four},
+		{name: "all of them among four chooses every one", body: "All of them please.", ctx: exoFourCtx,
+			ops: ops(add(2, exoPlan1), add(2, exoPlan2), add(2, "EXCHANGEDESKLESS"), add(2, "EXCHANGEARCHIVE_ADDON"))},
+	})
+	// The narrower question is answered in turn.
+	opt := contoso
+	opt.Context = exoFourCtx
+	r := Read("", "Les deux, merci.", testCatalog, opt)
+	opt.Context = next(r)
+	r = Read("", "Pardon, je voulais dire Exchange Online (Plan 1) uniquement.", testCatalog, opt)
+	if !slices.EqualFunc(r.Ops, ops(add(2, exoPlan1)), opEqual) || len(r.Issues) != 0 {
+		t.Errorf("the answer to the second question: ops %s issues\n%s", fmtOps(r.Ops), fmtIssues(r.Issues))
+	}
+}
+
+// Class 3: politeness after the answer ("…, s'il vous plaît", "…, please")
+// hides nothing.
+func TestAnswerPolitenessHidesNothing(t *testing.T) {
+	runAnswerCases(t, []answerCase{
+		{name: "s'il vous plaît", body: "Office 365 E3, s'il vous plaît.", ctx: twoE3Ctx, opt: bothE3, ops: ops(add(2, e3))},
+		{name: "s’il vous plaît, typographic apostrophe", body: "Bonjour,\n\nOffice 365 E3, s’il vous plaît.", ctx: twoE3Ctx,
+			opt: bothE3, ops: ops(add(2, e3))},
+		{name: "merci beaucoup", body: "Microsoft 365 E3, merci beaucoup.", ctx: twoE3Ctx, opt: bothE3, ops: ops(add(2, m365e3))},
+		{name: "please, thank you very much", body: "Exchange Online (Plan 2) please, thank you very much.", ctx: exoCtx,
+			ops: ops(add(2, exoPlan2))},
+		{name: "a doubtful answer politely is still asked", body: "Les E3 habituelles, s’il vous plaît.", ctx: twoE3Ctx,
+			opt: bothE3, issues: codes(ledger.AmbiguousProduct), partial: &ledger.Op{Kind: ledger.OpAdd, Quantity: 2},
+			candidates: []string{e3, m365e3}},
+		{name: "a number, s'il vous plaît", body: "5, s'il vous plaît.", ctx: spbQtyCtx, ops: ops(add(5, spb))},
+		{name: "a number, please", body: "Three, please, thank you.", ctx: basicQtyCtx, ops: ops(add(3, basic))},
+	})
+}
+
+// Class 4: an answer that completes, with an incidental word or sentence
+// next to it.
+func TestAnswerWithAnIncidentalSentenceCompletes(t *testing.T) {
+	runAnswerCases(t, []answerCase{
+		{name: "il nous en faut 5 finalement", body: "Bonjour,\n\nIl nous en faut 5 finalement.", ctx: spbQtyCtx, ops: ops(add(5, spb))},
+		{name: "5 finalement", body: "5 finalement, merci.", ctx: spbQtyCtx, ops: ops(add(5, spb))},
+		{name: "4 please – a remark", body: "4 please – Olivia asked me to confirm the number.", ctx: basicQtyCtx, ops: ops(add(4, basic))},
+		{name: "4 actually", body: "We'll go with 4 actually.", ctx: basicQtyCtx, ops: ops(add(4, basic))},
+		{name: "a remark, then c'est pour", body: "Claire est absente cet après-midi : c'est pour alice.vidal@contoso.com.",
+			ctx: e3UserCtx, ops: ops(assign(e3, "alice.vidal@contoso.com"))},
+		{name: "a remark, then it's for", body: "Olivia is off today: it's for ruby.shaw@contoso.com.", ctx: m365UserCtx,
+			ops: ops(assign(m365e3, "ruby.shaw@contoso.com"))},
+		{name: "a user who left is no answer", body: "bob@contoso.com a quitté la société hier, merci pour tout.", ctx: e3UserCtx,
+			issues: none},
+		{name: "a number after a denied verb is no answer", body: "Merci de ne pas en ajouter : 3.", ctx: spbQtyCtx, issues: none},
+	})
+}
+
+// Class 5: an answer that still leaves doubt gets a second, narrower
+// question: never silence, never a guess.
+func TestAnswerStillInDoubtIsAskedAgain(t *testing.T) {
+	runAnswerCases(t, []answerCase{
+		{name: "je dirais 2 ou 3", body: "Bonjour,\n\nQuelques-unes, je dirais 2 ou 3.\n\nJean", ctx: spbQtyCtx,
+			issues: codes(ledger.QuantityMissing), partial: &ledger.Op{Kind: ledger.OpAdd, SKU: spb}},
+		{name: "I'd say 2 or 3", body: "I'd say 2 or 3, please.", ctx: basicQtyCtx,
+			issues: codes(ledger.QuantityMissing), partial: &ledger.Op{Kind: ledger.OpAdd, SKU: basic}},
+		{name: "Exchange Online is still both plans", body: "Exchange Online please.\n\nDavid", ctx: exoCtx,
+			issues: codes(ledger.AmbiguousProduct), partial: &ledger.Op{Kind: ledger.OpAdd, Quantity: 2},
+			candidates: []string{exoPlan1, exoPlan2}},
+		{name: "Exchange Online, merci", body: "Exchange Online, merci.", ctx: exoCtx,
+			issues: codes(ledger.AmbiguousProduct), partial: &ledger.Op{Kind: ledger.OpAdd, Quantity: 2},
+			candidates: []string{exoPlan1, exoPlan2}},
+		{name: "a user outside the domains", body: "C’est pour notre consultant externe, marc.leroy@consultants-ouest.fr.",
+			ctx: e3UserCtx, issues: codes(ledger.ForeignUser), partial: &ledger.Op{Kind: ledger.OpAssign, SKU: e3}},
+		{name: "a user outside the domains, in English", body: "It's for our contractor, sam@freelance.example.",
+			ctx: m365UserCtx, issues: codes(ledger.ForeignUser), partial: &ledger.Op{Kind: ledger.OpAssign, SKU: m365e3}},
+	})
+	// The second question is answered in turn.
+	for _, tc := range []struct{ first, second, want string }{
+		{"Exchange Online please.", "Sorry, I meant Plan 1.", exoPlan1},
+		{"Exchange Online, merci.", "Pardon, le Plan 2.", exoPlan2},
+	} {
+		opt := contoso
+		opt.Context = exoCtx
+		r := Read("", tc.first, testCatalog, opt)
+		opt.Context = next(r)
+		r = Read("", tc.second, testCatalog, opt)
+		if !slices.EqualFunc(r.Ops, ops(add(2, tc.want)), opEqual) || len(r.Issues) != 0 {
+			t.Errorf("%q then %q: ops %s issues\n%s", tc.first, tc.second, fmtOps(r.Ops), fmtIssues(r.Issues))
+		}
+	}
+	opt := contoso
+	opt.Context = e3UserCtx
+	r := Read("", "C'est pour notre consultant externe, marc.leroy@consultants-ouest.fr.", testCatalog, opt)
+	opt.Context = next(r)
+	r = Read("", "Pardon, pour dave@contoso.com alors.", testCatalog, opt)
+	if !slices.EqualFunc(r.Ops, ops(assign(e3, "dave@contoso.com")), opEqual) || len(r.Issues) != 0 {
+		t.Errorf("a foreign user, then one of the tenant: ops %s issues\n%s", fmtOps(r.Ops), fmtIssues(r.Issues))
+	}
+	opt.Context = e3UserCtx
+	r = Read("", "2 ou 3 personnes, je vous redis.", testCatalog, opt)
+	if len(r.Ops) != 0 {
+		t.Errorf("a count of people answers no user question: ops %s", fmtOps(r.Ops))
+	}
+}
+
+// Class 6: a chain of questions keeps what each answer chose: the quantity
+// asked after the product carries the product.
+func TestAnswerChainsKeepTheChosenProduct(t *testing.T) {
+	for _, tc := range []struct {
+		name, first, answer, last string
+		opt                       Options
+		chosen                    string
+		want                      ledger.Op
+	}{
+		{"fr", "Nous aurions besoin de licences E3 supplémentaires, merci de les ajouter.", "Office 365 E3.", "Il en faudrait 3.",
+			*bothE3, e3, add(3, e3)},
+		{"en", "Could you add some Exchange licences?", "Plan 1", "Four, please.", contoso, exoPlan1, add(4, exoPlan1)},
+		{"en, the full name", "Could you add some Exchange licences?", "Exchange Online (Plan 2)", "6 please", contoso, exoPlan2,
+			add(6, exoPlan2)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := firstQuestions(t, tc.first, tc.opt)
+			if got := len(ctx.Missing); got != 2 {
+				t.Fatalf("the first message asks %d questions, want 2 (product and quantity)", got)
+			}
+			opt := tc.opt
+			opt.Context = ctx
+			r := Read("", tc.answer, testCatalog, opt)
+			if len(r.Ops) != 0 || len(r.Issues) != 1 || r.Issues[0].Code != ledger.QuantityMissing ||
+				r.Issues[0].Partial == nil || r.Issues[0].Partial.SKU != tc.chosen {
+				t.Fatalf("%q: ops %s, want one QuantityMissing carrying %s:\n%s", tc.answer, fmtOps(r.Ops), tc.chosen, fmtIssues(r.Issues))
+			}
+			opt.Context = next(r)
+			r = Read("", tc.last, testCatalog, opt)
+			if !slices.EqualFunc(r.Ops, ops(tc.want), opEqual) || len(r.Issues) != 0 {
+				t.Errorf("%q: ops %s, want %s\n%s", tc.last, fmtOps(r.Ops), fmtOps(ops(tc.want)), fmtIssues(r.Issues))
+			}
+		})
+	}
+	// The number first: the product is still asked, with the number kept.
+	ctx := firstQuestions(t, "Could you add some Exchange licences?", contoso)
+	opt := contoso
+	opt.Context = ctx
+	r := Read("", "3 please", testCatalog, opt)
+	if len(r.Ops) != 0 || len(r.Issues) != 1 || r.Issues[0].Code != ledger.AmbiguousProduct ||
+		r.Issues[0].Partial == nil || r.Issues[0].Partial.Quantity != 3 {
+		t.Errorf("3 to two questions: ops %s, want one AmbiguousProduct carrying 3:\n%s", fmtOps(r.Ops), fmtIssues(r.Issues))
+	}
+}
+
+// Class 7: after a refusal, "add N instead" is a new request of the
+// refused product with the new quantity.
+func TestAnswerInsteadAfterARefusal(t *testing.T) {
+	refused := &Context{Understood: []ledger.Op{add(50, e1)},
+		Missing: []ledger.Error{{Code: ledger.InsufficientCredit, Message: "credit limit"}}}
+	runAnswerCases(t, []answerCase{
+		{name: "please add 20 instead", body: "Understood, please add 20 instead.\n\nSarah", ctx: refused, ops: ops(add(20, e1))},
+		{name: "merci d'en ajouter 20 plutôt", body: "D'accord, merci d'en ajouter 20 plutôt.", ctx: refused, ops: ops(add(20, e1))},
+		{name: "ajoutez-en 20 à la place", body: "Dans ce cas, ajoutez-en 20 à la place.", ctx: refused, ops: ops(add(20, e1))},
+	})
+}
+
+// Class 8: outside a live conversation a fragment is an incomplete
+// request, asked about; only a message with nothing request-like is no
+// request.
+func TestFragmentsOutsideAConversationAreAsked(t *testing.T) {
+	runAnswerCases(t, []answerCase{
+		{name: "3 please", body: "3 please.", issues: codes(ledger.UnknownProduct), partial: &ledger.Op{Kind: ledger.OpAdd, Quantity: 3}},
+		{name: "sorry – 3 please", body: "Hi,\n\nSorry for the slow reply – 3 please.", issues: codes(ledger.UnknownProduct),
+			partial: &ledger.Op{Kind: ledger.OpAdd, Quantity: 3}},
+		{name: "3, s'il vous plaît", body: "Bonjour,\n\n3, s'il vous plaît.\n\nJean", issues: codes(ledger.UnknownProduct),
+			partial: &ledger.Op{Kind: ledger.OpAdd, Quantity: 3}},
+		{name: "désolé… Office 365 E3", body: "Bonjour,\n\nDésolé pour le délai de réponse. Office 365 E3.",
+			issues: codes(ledger.QuantityMissing), partial: &ledger.Op{Kind: ledger.OpAdd, SKU: e3}},
+		{name: "Business Premium, please", body: "Business Premium, please.", issues: codes(ledger.QuantityMissing),
+			partial: &ledger.Op{Kind: ledger.OpAdd, SKU: spb}},
+		{name: "thanks", body: "Merci beaucoup, c’est parfait !\n\nJean", issues: none},
+		{name: "an acknowledgement", body: "Thanks, got it.", issues: none},
+		{name: "an out-of-office", body: "Bonjour,\n\nJe suis absente jusqu'au 30 novembre inclus. En cas d'urgence, contactez helpdesk@contoso.com ou le 01 23 45 67 89.\n\nClaire",
+			issues: none},
+		{name: "an out-of-office in English", body: "I'm out of the office until 30 November with limited access to email. For urgent matters call +44 20 7946 0958.",
+			issues: none},
+		{name: "a number of people is no fragment", body: "We are 15 in the team.", issues: none},
+		{name: "5 E3 names both and asks nothing", body: "5 E3", issues: none},
+		{name: "a number in a signature is no fragment", body: "Jean Dupont\nBâtiment B, étage 3", issues: none},
+		{name: "the one product the tenant holds is offered for a number", body: "3 please.", opt: holding(map[string]int{e1: 10}),
+			issues: codes(ledger.UnknownProduct), partial: &ledger.Op{Kind: ledger.OpAdd, Quantity: 3}, candidates: []string{e1}},
+	})
+	// The products offered are suggestions, not a choice: "both" chooses
+	// none of them; a product named completes the question.
+	opt := *holding(map[string]int{e1: 10, spb: 5})
+	r := Read("", "3 please.", testCatalog, opt)
+	if len(r.Issues) != 1 || len(r.Issues[0].Candidates) != 2 {
+		t.Fatalf("3 please: %s", fmtIssues(r.Issues))
+	}
+	opt.Context = next(r)
+	if r := Read("", "Both please", testCatalog, opt); len(r.Ops) != 0 {
+		t.Errorf("both chose suggestions: %s", fmtOps(r.Ops))
+	}
+	if r := Read("", "Office 365 E1, merci.", testCatalog, opt); !slices.EqualFunc(r.Ops, ops(add(3, e1)), opEqual) || len(r.Issues) != 0 {
+		t.Errorf("Office 365 E1: ops %s\n%s", fmtOps(r.Ops), fmtIssues(r.Issues))
+	}
+}
