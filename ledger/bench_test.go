@@ -3,8 +3,14 @@ package ledger_test
 import (
 	"context"
 	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/licensedesk/licensedesk/internal/testredis"
 	"github.com/licensedesk/licensedesk/ledger"
@@ -12,25 +18,74 @@ import (
 
 // BenchmarkSeatChange measures seat changes (add or remove one seat, each a
 // full request: read, plan, atomic commit with audit) on a real local
-// redis-server at 1 and 50 concurrent clients (SPEC §8).
+// redis-server at 1 and 50 concurrent clients, next to the physical
+// reference of SPEC §8 in the same run on the same server: redis-benchmark
+// at the same concurrency calling, by EVALSHA, a script of one HINCRBY and
+// one XADD (run before and after the ledger, averaged, since this machine
+// is noisy). It reports changes/s, p50 and p99, the reference's calls/s
+// and the ratio; without redis-benchmark on the machine, no reference.
 func BenchmarkSeatChange(b *testing.B) {
 	for _, clients := range []int{1, 50} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			rdb := testredis.New(b)
-			l := ledger.New(rdb, nil, nil, nil)
+			srv := testredis.Start(b)
+			l := ledger.New(srv.Client(b), nil, nil, nil)
+			ref := func() float64 { return rawEvalsha(b, srv.Addr, clients, max(b.N, 20000)) }
+			before := ref()
 			b.ResetTimer()
 			rep, err := ledger.RunLoad(context.Background(), l, clients, time.Hour, int64(b.N))
 			if err != nil {
 				b.Fatal(err)
 			}
+			b.StopTimer()
 			if rep.Errors > 0 {
 				b.Fatalf("%d requests failed", rep.Errors)
 			}
 			b.ReportMetric(rep.OpsPerSec, "changes/s")
 			b.ReportMetric(rep.P50Ms, "p50-ms")
 			b.ReportMetric(rep.P99Ms, "p99-ms")
+			if before > 0 {
+				raw := (before + ref()) / 2
+				b.ReportMetric(raw, "evalsha/s")
+				b.ReportMetric(rep.OpsPerSec/raw, "ratio")
+			}
 		})
 	}
+}
+
+// rawEvalsha runs redis-benchmark against addr: n calls, at the given
+// concurrency, of one script doing HINCRBY and XADD. It returns the calls
+// per second, or 0 when redis-benchmark is not on the machine.
+func rawEvalsha(b *testing.B, addr string, clients, n int) float64 {
+	b.Helper()
+	bin, err := exec.LookPath("redis-benchmark")
+	if err != nil {
+		b.Log("redis-benchmark not found (apt-get install -y redis-tools): no reference figure")
+		return 0
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	sha, err := rdb.ScriptLoad(context.Background(),
+		`redis.call('HINCRBY', KEYS[1], 'n', 1) return redis.call('XADD', KEYS[2], 'MAXLEN', '~', 100000, '*', 'op', 'add')`).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-h", host, "-p", port, "-c", strconv.Itoa(clients), "-n", strconv.Itoa(n),
+		"--csv", "evalsha", sha, "2", "ref:h", "ref:s").Output()
+	if err != nil {
+		b.Fatalf("redis-benchmark: %v", err)
+	}
+	// "test","rps",…: the last line holds the figures.
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	fields := strings.Split(lines[len(lines)-1], ",")
+	if len(fields) < 2 {
+		b.Fatalf("redis-benchmark printed %q", out)
+	}
+	rps, err := strconv.ParseFloat(strings.Trim(fields[1], `"`), 64)
+	if err != nil {
+		b.Fatalf("redis-benchmark printed %q: %v", out, err)
+	}
+	return rps
 }
 
 // BenchmarkAssign1000 measures one command assigning 1,000 users (SPEC §8:
