@@ -43,10 +43,7 @@ func runAnswerCases(t *testing.T, cases []answerCase) {
 			if !slices.EqualFunc(r.Ops, tc.ops, switchEqual) {
 				t.Errorf("ops %s, want %s", fmtOps(r.Ops), fmtOps(tc.ops))
 			}
-			var got []ledger.Code
-			for _, is := range r.Issues {
-				got = append(got, is.Code)
-			}
+			got := issueCodes(r)
 			if !slices.Equal(got, tc.issues) {
 				t.Errorf("issues %v, want %v\n%s", got, tc.issues, fmtIssues(r.Issues))
 			}
@@ -75,13 +72,7 @@ func runAnswerCases(t *testing.T, cases []answerCase) {
 // intake records them for the answer to complete.
 func firstQuestions(t *testing.T, body string, opt Options) *Context {
 	t.Helper()
-	r := Read("", body, testCatalog, opt)
-	ctx := &Context{Understood: r.Ops}
-	for _, is := range r.Issues {
-		ctx.Missing = append(ctx.Missing, ledger.Error{Code: is.Code, Message: is.Text, Detail: is.Detail,
-			Candidates: is.Candidates, Partial: is.Partial})
-	}
-	return ctx
+	return next(Read("", body, testCatalog, opt))
 }
 
 // next returns the context an answer leaves for the one after it.

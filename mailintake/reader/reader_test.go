@@ -84,6 +84,15 @@ func holding(held map[string]int) *Options {
 func ops(o ...ledger.Op) []ledger.Op       { return o }
 func codes(c ...ledger.Code) []ledger.Code { return c }
 
+// issueCodes returns the codes of a reading's issues, in order.
+func issueCodes(r Reading) []ledger.Code {
+	var out []ledger.Code
+	for _, is := range r.Issues {
+		out = append(out, is.Code)
+	}
+	return out
+}
+
 var none = codes(ledger.NoRequestFound)
 
 func runCases(t *testing.T, cases []readCase) {
@@ -101,10 +110,7 @@ func runCases(t *testing.T, cases []readCase) {
 			if !slices.EqualFunc(r.Ops, tc.ops, opEqual) {
 				t.Errorf("ops:\n got %s\nwant %s", fmtOps(r.Ops), fmtOps(tc.ops))
 			}
-			var got []ledger.Code
-			for _, is := range r.Issues {
-				got = append(got, is.Code)
-			}
+			got := issueCodes(r)
 			if !slices.Equal(got, tc.issues) {
 				t.Errorf("issues:\n got %v\nwant %v\n%s", got, tc.issues, fmtIssues(r.Issues))
 			}

@@ -72,10 +72,7 @@ func TestReadSwitchRequests(t *testing.T) {
 			if !slices.EqualFunc(r.Ops, tc.ops, switchEqual) {
 				t.Errorf("ops %+v, want %+v", r.Ops, tc.ops)
 			}
-			var got []ledger.Code
-			for _, is := range r.Issues {
-				got = append(got, is.Code)
-			}
+			got := issueCodes(r)
 			if !slices.Equal(got, tc.issues) {
 				t.Errorf("issues %v, want %v\n%s", got, tc.issues, fmtIssues(r.Issues))
 			}
