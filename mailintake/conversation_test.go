@@ -135,13 +135,20 @@ func TestQuestionsAreAnsweredThroughTheIntake(t *testing.T) {
 // the [LD-…] tag, its text (and HTML) quoted the way the named client quotes.
 // Every conversation runs alone on a fresh desk.
 
-const (
-	convDir       = "testdata/conversations"
-	minConvAnswer = 40
-)
+// convSets are the conversation sets: the one the reader was tuned on, and
+// one written afterwards by someone who had not read the reader, to measure
+// it on answers it was not fitted to (issue 11).
+var convSets = []struct {
+	dir        string
+	minAnswers int
+}{
+	{"testdata/conversations", 40},
+	{"testdata/conversations-heldout", 20},
+}
 
 // convCase is one conversation of cases.yaml.
 type convCase struct {
+	dir     string       // the set's directory
 	Name    string       `yaml:"name"`
 	First   convFirst    `yaml:"first"`
 	Answers []convAnswer `yaml:"answers"`
@@ -187,6 +194,10 @@ type convAnswer struct {
 	ReplyContains    []string `yaml:"reply_contains"`
 	ReplyNotContains []string `yaml:"reply_not_contains"`
 	Why              string   `yaml:"why"`
+	// KnownGap names a reading the reader does not do yet, safely (it
+	// asks or ignores, never applies a wrong change): the answer still
+	// runs, is reported, and fails the test only if it stops being safe.
+	KnownGap string `yaml:"known_gap"`
 }
 
 var convCategories = []string{
@@ -195,7 +206,7 @@ var convCategories = []string{
 	"older-than-30-days", "within-30-days",
 }
 
-func loadConversations(t *testing.T) []convCase {
+func loadConversations(t *testing.T, convDir string, minConvAnswer int) []convCase {
 	t.Helper()
 	f, err := os.Open(filepath.Join(convDir, "cases.yaml"))
 	if err != nil {
@@ -211,6 +222,9 @@ func loadConversations(t *testing.T) []convCase {
 	used := map[string]bool{}
 	names := map[string]bool{}
 	answers := 0
+	for i := range cases {
+		cases[i].dir = convDir
+	}
 	for _, c := range cases {
 		if c.Name == "" || names[c.Name] {
 			t.Errorf("cases.yaml: case %q: a name, once", c.Name)
@@ -492,7 +506,7 @@ func flowed(s string) string {
 
 // renderAnswer fills the answer template file with d and returns the
 // message with CRLF line ends.
-func renderAnswer(t *testing.T, file string, d convData) []byte {
+func renderAnswer(t *testing.T, convDir, file string, d convData) []byte {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(convDir, file))
 	if err != nil {
@@ -532,13 +546,17 @@ type convScore struct {
 	run  map[string]int
 	pass map[string]int
 	fail map[string][]string
+	gaps []string // known gaps that still miss
 }
 
-func (s *convScore) record(cat, name string, failed bool) {
+func (s *convScore) record(cat, name string, failed, gap bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.run[cat]++
-	if failed {
+	if gap {
+		s.gaps = append(s.gaps, name)
+	}
+	if failed || gap {
 		s.fail[cat] = append(s.fail[cat], name)
 	} else {
 		s.pass[cat]++
@@ -546,26 +564,40 @@ func (s *convScore) record(cat, name string, failed bool) {
 }
 
 func TestConversations(t *testing.T) {
-	cases := loadConversations(t)
 	desk := newCorpusDesk(t)
-	score := &convScore{run: map[string]int{}, pass: map[string]int{}, fail: map[string][]string{}}
-	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) { runConversation(t, desk, c, score) })
+	for _, set := range convSets {
+		name := filepath.Base(set.dir)
+		cases := loadConversations(t, set.dir, set.minAnswers)
+		score := &convScore{run: map[string]int{}, pass: map[string]int{}, fail: map[string][]string{}}
+		t.Run(name, func(t *testing.T) {
+			for _, c := range cases {
+				t.Run(c.Name, func(t *testing.T) { runConversation(t, desk, c, score) })
+			}
+		})
+		t.Log(score.summary(name))
 	}
+}
+
+// summary prints the score by category, the failing answers and the known
+// gaps by name.
+func (s *convScore) summary(name string) string {
 	var b strings.Builder
 	total, passed := 0, 0
 	for _, cat := range convCategories {
-		if score.run[cat] == 0 {
+		if s.run[cat] == 0 {
 			continue
 		}
-		total += score.run[cat]
-		passed += score.pass[cat]
-		fmt.Fprintf(&b, "\n  %-24s %2d/%2d pass", cat, score.pass[cat], score.run[cat])
-		if f := score.fail[cat]; len(f) > 0 {
+		total += s.run[cat]
+		passed += s.pass[cat]
+		fmt.Fprintf(&b, "\n  %-24s %2d/%2d pass", cat, s.pass[cat], s.run[cat])
+		if f := s.fail[cat]; len(f) > 0 {
 			fmt.Fprintf(&b, "; failing: %s", strings.Join(f, ", "))
 		}
 	}
-	t.Logf("conversations: %d/%d answers pass%s", passed, total, b.String())
+	if len(s.gaps) > 0 {
+		fmt.Fprintf(&b, "\n  known gaps (asked or ignored, safely): %s", strings.Join(s.gaps, ", "))
+	}
+	return fmt.Sprintf("%s: %d/%d answers pass, %d known gaps%s", name, passed, total, len(s.gaps), b.String())
 }
 
 func runConversation(t *testing.T, desk *corpusDesk, c convCase, score *convScore) {
@@ -579,7 +611,7 @@ func runConversation(t *testing.T, desk *corpusDesk, c convCase, score *convScor
 
 	// The first message: the desk must answer it as the case says, or the
 	// conversation is not the one the answers were written for.
-	raw, err := os.ReadFile(filepath.Join(convDir, c.First.File))
+	raw, err := os.ReadFile(filepath.Join(c.dir, c.First.File))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -606,28 +638,55 @@ func runConversation(t *testing.T, desk *corpusDesk, c convCase, score *convScor
 		name := fmt.Sprintf("%d-%s", i+1, strings.TrimSuffix(filepath.Base(a.File), ".eml.tmpl"))
 		var next *convReply
 		stop := false
+		missed := false
 		ok := t.Run(name, func(t *testing.T) {
-			next, stop = runAnswer(t, l, in, clock, c, i, a, thread, last)
+			next, stop = runAnswer(&answerT{T: t, gap: a.KnownGap, missed: &missed}, l, in, clock, c, i, a, thread, last)
 		})
-		score.record(a.Category, c.Name+"/"+name, !ok)
+		score.record(a.Category, c.Name+"/"+name, !ok, a.KnownGap != "" && missed)
 		if next != nil {
 			last = *next
 		}
 		if stop {
 			for j := i + 1; j < len(c.Answers); j++ {
 				t.Errorf("answer %d (%s) not run: answer %d got no reply to answer", j+1, c.Answers[j].File, i+1)
-				score.record(c.Answers[j].Category, fmt.Sprintf("%s/%d-(not run)", c.Name, j+1), true)
+				score.record(c.Answers[j].Category, fmt.Sprintf("%s/%d-(not run)", c.Name, j+1), true, false)
 			}
 			return
 		}
 	}
 }
 
+// answerT reports the misses of an answer marked as a known gap in the log
+// instead of failing the test; what makes an answer unsafe (a change not
+// asked for, the ledger touched by an answer that applies nothing, another
+// tenant touched) fails it always.
+type answerT struct {
+	*testing.T
+	gap    string
+	missed *bool
+}
+
+func (t *answerT) Errorf(format string, args ...any) {
+	t.Helper()
+	if t.gap == "" {
+		t.T.Errorf(format, args...)
+		return
+	}
+	*t.missed = true
+	t.Logf("known gap (%s): "+format, append([]any{t.gap}, args...)...)
+}
+
+// unsafe fails the answer whatever its known gap.
+func (t *answerT) unsafe(format string, args ...any) {
+	t.Helper()
+	t.T.Errorf(format, args...)
+}
+
 // runAnswer ingests one answer built from last and checks it. It returns
 // the desk's reply to answer next, when the case expects one (an
 // unexpected reply is not answered: the case was written without it), and
 // stop when an expected reply is missing.
-func runAnswer(t *testing.T, l *ledger.Ledger, in *mailintake.Intake, clock *ledger.ManualClock,
+func runAnswer(t *answerT, l *ledger.Ledger, in *mailintake.Intake, clock *ledger.ManualClock,
 	c convCase, i int, a convAnswer, thread string, last convReply) (next *convReply, stop bool) {
 	ctx := context.Background()
 	t.Logf("why: %s", a.Why)
@@ -635,16 +694,16 @@ func runAnswer(t *testing.T, l *ledger.Ledger, in *mailintake.Intake, clock *led
 		d, _ := time.ParseDuration(a.Delay)
 		clock.Advance(d)
 	}
-	d := newConvData(t, last, clock.Now().Add(time.Duration(7+i)*time.Minute), convUID(c.Name, i))
-	raw := renderAnswer(t, a.File, d)
+	d := newConvData(t.T, last, clock.Now().Add(time.Duration(7+i)*time.Minute), convUID(c.Name, i))
+	raw := renderAnswer(t.T, c.dir, a.File, d)
 	msg, err := decode.Parse(bytes.NewReader(raw), decode.DefaultLimits())
 	if err != nil {
 		t.Fatalf("the answer does not decode: %v\n%s", err, raw)
 	}
-	checkAnswerData(t, l, a, msg, d, thread)
+	checkAnswerData(t.T, l, a, msg, d, thread)
 
-	before := export(t, l)
-	threadBefore := showOf(t, l, thread)
+	before := export(t.T, l)
+	threadBefore := showOf(t.T, l, thread)
 	out, err := in.Ingest(ctx, bytes.NewReader(raw), mailintake.Source{}, false)
 	if err != nil {
 		t.Fatalf("ingest: %v", err)
@@ -656,7 +715,7 @@ func runAnswer(t *testing.T, l *ledger.Ledger, in *mailintake.Intake, clock *led
 	}()
 
 	if bad := convEffects(out.Result, a); len(bad) > 0 {
-		t.Errorf("DANGEROUS: applied or queued %v, which the answer does not ask for", bad)
+		t.unsafe("DANGEROUS: applied or queued %v, which the answer does not ask for", bad)
 	}
 	if string(out.Status) != a.Status {
 		t.Errorf("status %s, want %s (errors %v, reason %q)", out.Status, a.Status, out.Result.Errors, out.Reason)
@@ -685,17 +744,17 @@ func runAnswer(t *testing.T, l *ledger.Ledger, in *mailintake.Intake, clock *led
 	checkAnswerReply(t, a, msg, out)
 
 	if a.Status != string(ledger.StatusApplied) && a.Status != string(ledger.StatusPartiallyApplied) {
-		if after := export(t, l); after != before {
-			t.Errorf("a %s answer changed the ledger: %s", out.Status, firstDiff(before, after))
+		if after := export(t.T, l); after != before {
+			t.unsafe("a %s answer changed the ledger: %s", out.Status, firstDiff(before, after))
 		}
 	}
 	if tenant != thread {
 		// Someone else's answer never touches the conversation's tenant.
-		if after := showOf(t, l, thread); after != threadBefore {
-			t.Errorf("an answer from outside %s changed %s", thread, thread)
+		if after := showOf(t.T, l, thread); after != threadBefore {
+			t.unsafe("an answer from outside %s changed %s", thread, thread)
 		}
 	}
-	mustCheck(t, l)
+	mustCheck(t.T, l)
 
 	switch {
 	case a.Reply && out.Reply != nil:
@@ -744,7 +803,7 @@ func checkAnswerData(t *testing.T, l *ledger.Ledger, a convAnswer, msg *decode.M
 // recorded (even when not answered: SPEC §4.6 attaches it), names the
 // request it continues, and was asked by the answer's sender. A stranger's
 // or another tenant's message leaves nothing in the conversation's history.
-func checkAnswerHistory(t *testing.T, l *ledger.Ledger, a convAnswer, msg *decode.Message, out mailintake.Outcome, tenant, thread string, last convReply) {
+func checkAnswerHistory(t *answerT, l *ledger.Ledger, a convAnswer, msg *decode.Message, out mailintake.Outcome, tenant, thread string, last convReply) {
 	t.Helper()
 	ctx := context.Background()
 	if tenant == "" {
@@ -794,7 +853,7 @@ func checkAnswerHistory(t *testing.T, l *ledger.Ledger, a convAnswer, msg *decod
 // checkAnswerReply checks SPEC §4.5 on the reply to an answer: to its
 // sender, threaded to the answer (In-Reply-To is the answer's Message-ID),
 // the subject carrying the new request's tag, in the expected language.
-func checkAnswerReply(t *testing.T, a convAnswer, msg *decode.Message, out mailintake.Outcome) {
+func checkAnswerReply(t *answerT, a convAnswer, msg *decode.Message, out mailintake.Outcome) {
 	t.Helper()
 	if (out.Reply != nil) != a.Reply {
 		t.Errorf("reply composed: %v, want %v", out.Reply != nil, a.Reply)
