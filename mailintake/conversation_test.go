@@ -100,6 +100,76 @@ func TestAnswersCompleteAClarificationThroughTheIntake(t *testing.T) {
 	}
 }
 
+// SPEC §4.4 and §4.6: an automatic answer (an out-of-office with
+// Auto-Submitted) is never read nor answered; when a contact's mailbox sent
+// it in answer to the desk, in a live conversation of that contact's
+// tenant, it is attached to that conversation for the desk to see. From
+// anyone else, or naming no conversation, nothing is recorded anywhere.
+func TestAutomaticAnswersAreAttachedOnlyToTheirOwnConversation(t *testing.T) {
+	desk := newCorpusDesk(t)
+	ctx := context.Background()
+	auto := func(from, id, inReplyTo string) []byte {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: Automatic reply: Licences\r\nDate: Fri, 20 Nov 2026 11:31:00 +0000\r\n", from, deskAddr)
+		fmt.Fprintf(&b, "Message-ID: <%s@example.net>\r\nAuto-Submitted: auto-replied\r\n", id)
+		if inReplyTo != "" {
+			fmt.Fprintf(&b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n", inReplyTo, inReplyTo)
+		}
+		b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\nI am out of the office until 30 November; please add 3 more if urgent.\r\n")
+		return b.Bytes()
+	}
+	tests := []struct {
+		name     string
+		from     string
+		threaded bool
+		attached bool // recorded in contoso's history, continuing the first request
+	}{
+		{"the requester's out-of-office in the thread is attached", "it@contoso.com", true, true},
+		{"another contact's out-of-office in the thread is attached", "helpdesk@contoso.com", true, true},
+		{"a stranger's out-of-office is only ignored", "someone@example.net", true, false},
+		{"another tenant's contact's out-of-office is only ignored", "buyer@fabrikam.com", true, false},
+		{"an out-of-office naming no conversation is only ignored", "it@contoso.com", false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := desk.fresh(t)
+			in := newIntake(t, l, 0)
+			first, err := in.Ingest(ctx, bytes.NewReader(message("first", "", "Licences", "Merci d'ajouter 2 licences E3.")), mailintake.Source{}, false)
+			if err != nil || first.Reply == nil {
+				t.Fatalf("first message: %v, reply %v", err, first.Reply != nil)
+			}
+			refersTo := ""
+			if tc.threaded {
+				refersTo = first.Reply.MessageID
+			}
+			before := export(t, l)
+			out, err := in.Ingest(ctx, bytes.NewReader(auto(tc.from, "ooo", refersTo)), mailintake.Source{}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Status != ledger.StatusIgnored || out.Reply != nil || len(out.Result.Ops) > 0 {
+				t.Fatalf("status %s, reply %v, ops %v: want ignored, unanswered, unread", out.Status, out.Reply != nil, out.Result.Ops)
+			}
+			recs, err := l.History(ctx, "contoso", 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			attached := slices.ContainsFunc(recs, func(r ledger.AuditRecord) bool {
+				return r.Request != nil && r.Request.Continues == first.RequestID && r.Result.Status == ledger.StatusIgnored
+			})
+			if attached != tc.attached || (out.RequestID != "") != tc.attached {
+				t.Errorf("attached to %s: %v (request %q), want %v", first.RequestID, attached, out.RequestID, tc.attached)
+			}
+			if !tc.attached {
+				if after := export(t, l); after != before {
+					t.Errorf("an automatic message changed the desk: %s", firstDiff(before, after))
+				}
+			}
+			mustCheck(t, l)
+		})
+	}
+}
+
 // Issue 9: a question about the tenant's own licences is answered with the
 // figures and changes nothing (status answered, SPEC §6).
 func TestQuestionsAreAnsweredThroughTheIntake(t *testing.T) {

@@ -149,17 +149,16 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 	}
 	if auto, why := guard.Automated(msg.Header, msg.ContentType, guardFrom, msg.HasReport, in.own()); auto {
 		in.log.Info("mail ignored", "reason", why, "from", from, "message_id", msg.MessageID)
+		if p == "" {
+			return in.attachAutomated(ctx, msg, originOf(msg, src), key, why, dryRun)
+		}
 		return Outcome{Status: ledger.StatusIgnored, Reason: string(why)}, nil
 	}
 	if p != "" {
 		in.log.Warn("mail refused: its sender cannot be told", "why", p, "message_id", msg.MessageID)
 		return in.unknownSender(ctx, key, p, dryRun)
 	}
-	origin := ledger.Origin{Channel: ledger.ChannelEmail, MessageID: msg.MessageID, From: from, Subject: clip.Text(msg.Subject, 300),
-		Mailbox: src.Mailbox, UID: src.UID, References: threadReferences(msg)}
-	if msg.From != nil {
-		origin.FromName = clip.Text(msg.From.Name, 100)
-	}
+	origin := originOf(msg, src)
 	body := quote.Strip(msg.Text)
 
 	// SPEC §4.3: the sender (From, never Reply-To) must be a contact of
@@ -366,6 +365,51 @@ func (in *Intake) unreadable(ctx context.Context, raw []byte, perr error, dryRun
 	req := ledger.Request{Tenant: tenants[0], Requester: ledger.Requester{ID: msg.From.Email}, Origin: origin,
 		IdempotencyKey: key, DryRun: dryRun, ReplyLimit: in.cfg.RepliesPerHour}
 	return in.record(ctx, req, refusal(code, perr.Error()), true)
+}
+
+// originOf is where a message with a usable sender comes from.
+func originOf(msg *decode.Message, src Source) ledger.Origin {
+	o := ledger.Origin{Channel: ledger.ChannelEmail, MessageID: msg.MessageID, Subject: clip.Text(msg.Subject, 300),
+		Mailbox: src.Mailbox, UID: src.UID, References: threadReferences(msg)}
+	if msg.From != nil {
+		o.From, o.FromName = msg.From.Email, clip.Text(msg.From.Name, 100)
+	}
+	return o
+}
+
+// attachAutomated records an automatic message (an out-of-office, another
+// desk's auto-reply) that a contact's mailbox sent in answer to one of the
+// desk's replies in the conversation it answers, for the desk to see
+// (SPEC §4.6), never answered and never read (§4.4). Any other automatic
+// message, a stranger's, or one naming no live conversation of the
+// sender's tenant, is only ignored: nothing is recorded.
+func (in *Intake) attachAutomated(ctx context.Context, msg *decode.Message, origin ledger.Origin, key string,
+	why guard.Reason, dryRun bool) (Outcome, error) {
+	ignored := Outcome{Status: ledger.StatusIgnored, Reason: string(why)}
+	answered := referencedRequest(msg)
+	if answered == "" || origin.From == "" {
+		return ignored, nil
+	}
+	if in.cfg.TrustedAuthserv != "" && !guard.CheckAuth(msg.Header, in.cfg.TrustedAuthserv, origin.From, in.cfg.RequireAuthPass).Pass {
+		return ignored, nil // a forged sender writes nothing in a history
+	}
+	tenants, err := in.ledger.ContactTenants(ctx, origin.From)
+	if err != nil || len(tenants) != 1 {
+		return ignored, err
+	}
+	req := ledger.Request{Tenant: tenants[0], Requester: ledger.Requester{ID: origin.From}, Origin: origin,
+		IdempotencyKey: key, DryRun: dryRun, Text: clip.Text(quote.Strip(msg.Text), 4000)}
+	conv, err := in.continuation(ctx, msg, req)
+	if err != nil || conv == nil {
+		return ignored, err
+	}
+	req.Continues, req.Thread = conv.req.ID, conv.thread()
+	req.Language = conv.req.Language
+	out, err := in.attach(ctx, req, answered)
+	if err == nil && out.Status == ledger.StatusIgnored {
+		out.Reason = string(why) + "; follow-up of " + answered
+	}
+	return out, err
 }
 
 // attach records a message with no request in the conversation it
