@@ -76,5 +76,5 @@ func (c *conversation) context() *reader.Context {
 			understood = append(understood, ledger.Op{Kind: o.Op, SKU: o.SKU, Quantity: o.Quantity, Users: o.Users, To: o.To})
 		}
 	}
-	return &reader.Context{Understood: understood, Missing: c.res.Errors}
+	return &reader.Context{Understood: understood, Missing: c.res.Errors, Refused: c.res.Status == ledger.StatusRefused}
 }

@@ -115,8 +115,8 @@ func TestAnswerBothOnlyWhenItAnswersTheChoice(t *testing.T) {
 			ops: ops(add(2, m365e3))},
 		{name: "merci à tous is a greeting", body: "Merci à tous !", ctx: twoE3Ctx, opt: bothE3, issues: none},
 		{name: "thanks all is a greeting", body: "Thanks all, speak soon.", ctx: exoCtx, issues: none},
-		{name: "les deux nouveaux arrivants alone chooses nothing", body: "C'est pour les deux nouveaux arrivants.",
-			ctx: twoE3Ctx, opt: bothE3, issues: none},
+		{name: "les deux nouveaux arrivants alone chooses nothing: asked again", body: "C'est pour les deux nouveaux arrivants.",
+			ctx: twoE3Ctx, opt: bothE3, issues: codes(ledger.AmbiguousProduct)},
 		{name: "oui, les deux chooses both", body: "Oui, les deux.", ctx: twoE3Ctx, opt: bothE3, ops: ops(add(2, e3), add(2, m365e3))},
 		{name: "les deux, merci chooses both", body: "Les deux, merci.", ctx: twoE3Ctx, opt: bothE3, ops: ops(add(2, e3), add(2, m365e3))},
 		{name: "tous les deux chooses both", body: "Tous les deux, s'il vous plaît.", ctx: twoE3Ctx, opt: bothE3,
@@ -182,8 +182,8 @@ func TestAnswerWithAnIncidentalSentenceCompletes(t *testing.T) {
 			ctx: e3UserCtx, ops: ops(assign(e3, "alice.vidal@contoso.com"))},
 		{name: "a remark, then it's for", body: "Olivia is off today: it's for ruby.shaw@contoso.com.", ctx: m365UserCtx,
 			ops: ops(assign(m365e3, "ruby.shaw@contoso.com"))},
-		{name: "a user who left is no answer", body: "bob@contoso.com a quitté la société hier, merci pour tout.", ctx: e3UserCtx,
-			issues: none},
+		{name: "a user who left is no answer: asked again", body: "bob@contoso.com a quitté la société hier, merci pour tout.", ctx: e3UserCtx,
+			issues: codes(ledger.InvalidRequest)},
 		{name: "a number after a denied verb is no answer", body: "Merci de ne pas en ajouter : 3.", ctx: spbQtyCtx, issues: none},
 	})
 }
@@ -293,6 +293,28 @@ func TestAnswerInsteadAfterARefusal(t *testing.T) {
 	})
 }
 
+// After a refusal of one seat change, a new number alone is that change
+// with the new number (checked again by every rule); a doubtful one is
+// asked about; after a confirmation, or next to another product, it is
+// no retry.
+func TestANewNumberRetriesARefusedChange(t *testing.T) {
+	refused := &Context{Understood: []ledger.Op{add(50, e1)},
+		Missing: []ledger.Error{{Code: ledger.InsufficientCredit, Message: "credit limit"}}, Refused: true}
+	confirmed := &Context{Understood: []ledger.Op{add(5, e1)}}
+	runAnswerCases(t, []answerCase{
+		{name: "let's go with 5 for now", body: "Ok understood. Let's go with 5 for now then.", ctx: refused, ops: ops(add(5, e1))},
+		{name: "3. Thanks", body: "3. Thanks", ctx: refused, ops: ops(add(3, e1))},
+		{name: "on part sur 8 alors", body: "Bonjour,\n\nTant pis, on part sur 8 alors.\n\nMarc", ctx: refused, ops: ops(add(8, e1))},
+		{name: "douze, merci", body: "Douze, merci.", ctx: refused, ops: ops(add(12, e1))},
+		{name: "2 or 3 is asked about", body: "Hmm, 2 or 3 then.", ctx: refused, issues: codes(ledger.QuantityMissing),
+			partial: &ledger.Op{Kind: ledger.OpAdd, SKU: e1}},
+		{name: "another product is its own request", body: "OK, then please add 2 Business Premium.", ctx: refused,
+			ops: ops(add(2, spb))},
+		{name: "after a confirmation a number alone is no request", body: "3. Thanks", ctx: confirmed, issues: none},
+		{name: "thanks alone after a refusal is no request", body: "Ok, thanks for explaining.", ctx: refused, issues: none},
+	})
+}
+
 // Class 8: outside a live conversation a fragment is an incomplete
 // request, asked about; only a message with nothing request-like is no
 // request.
@@ -333,4 +355,55 @@ func TestFragmentsOutsideAConversationAreAsked(t *testing.T) {
 	if r := Read("", "Office 365 E1, merci.", testCatalog, opt); !slices.EqualFunc(r.Ops, ops(add(3, e1)), opEqual) || len(r.Issues) != 0 {
 		t.Errorf("Office 365 E1: ops %s\n%s", fmtOps(r.Ops), fmtIssues(r.Issues))
 	}
+}
+
+// An answer that speaks of what was asked without settling it (a doubt, a
+// vague number, a count of people, a family name, a user who cannot be the
+// one) is asked the question again, never read as a guess, never left
+// unanswered. One that only acknowledges, announces an answer to come
+// without a doubt, or tells of an absence stays no request (attached).
+func TestAnswersThatDoNotSettleTheQuestionAreAskedAgain(t *testing.T) {
+	runAnswerCases(t, []answerCase{
+		{name: "probably P2, let me double-check", body: "Hi,\n\nProbably Plan 2, but let me double-check with Fiona.\n\nDavid",
+			ctx: exoCtx, issues: codes(ledger.AmbiguousProduct)},
+		{name: "je pense le Microsoft, je vous confirme", body: "Je pense le Microsoft 365, mais je vous confirme demain.",
+			ctx: twoE3Ctx, opt: bothE3, issues: codes(ledger.AmbiguousProduct)},
+		{name: "je pense 4 mais je confirme demain", body: "Je pense 4 mais je vous confirme demain.", ctx: spbQtyCtx,
+			issues: codes(ledger.QuantityMissing), partial: &ledger.Op{Kind: ledger.OpAdd, SKU: spb}},
+		{name: "maybe 6, not sure yet", body: "Maybe 6? Not sure yet, HR is still hiring.", ctx: basicQtyCtx,
+			issues: codes(ledger.QuantityMissing)},
+		{name: "a dozen", body: "A dozen should cover it.", ctx: basicQtyCtx, issues: codes(ledger.QuantityMissing)},
+		{name: "une dizaine", body: "Bonjour, il en faudrait une dizaine.", ctx: spbQtyCtx, issues: codes(ledger.QuantityMissing)},
+		{name: "quelques-unes", body: "Quelques-unes pour les stagiaires de janvier.", ctx: spbQtyCtx, issues: codes(ledger.QuantityMissing)},
+		{name: "for the two interns", body: "They're for the two interns starting Monday.", ctx: twoE3Ctx, opt: bothE3,
+			issues: codes(ledger.AmbiguousProduct)},
+		{name: "the usual Exchange Online", body: "Just the usual Exchange Online mailbox licence, thanks.", ctx: exoCtx,
+			issues: codes(ledger.AmbiguousProduct)},
+		// Not asked again.
+		{name: "will get back to you", body: "Thanks, I'll check with Fiona and get back to you.", ctx: exoCtx, issues: none},
+		{name: "je reviens vers vous", body: "Merci, je regarde en interne et je reviens vers vous.", ctx: spbQtyCtx, issues: none},
+		{name: "an absence with a date and an address", body: "I am out of the office until 3 December. For anything urgent, write to helpdesk@contoso.com.",
+			ctx: e3UserCtx, issues: none},
+		{name: "une absence", body: "Bonjour,\n\nJe suis absente jusqu'au 4 décembre inclus, avec un accès limité à ma messagerie.\n\nClaire",
+			ctx: spbQtyCtx, issues: none},
+		{name: "thanks all", body: "Thanks all!", ctx: exoCtx, issues: none},
+	})
+}
+
+// A remark set apart by a relative pronoun or a parenthesis no longer
+// hides the answer next to it; a number inside such a remark that tells
+// what the tenant has counts nothing.
+func TestSideRemarksDoNotHideTheAnswer(t *testing.T) {
+	runAnswerCases(t, []answerCase{
+		{name: "c'est pour alice@…, qui rejoint…", body: "Jean m'a mis en copie : c'est pour alice@contoso.com, qui rejoint l'équipe finance.",
+			ctx: e3UserCtx, ops: ops(assign(e3, "alice@contoso.com"))},
+		{name: "pour Dave (dave@…), qui arrive lundi", body: "Pardon : c'est pour Dave Leroy (dave@contoso.com), qui arrive lundi.",
+			ctx: e3UserCtx, ops: ops(assign(e3, "dave@contoso.com"))},
+		{name: "for bob@…, who starts on Monday", body: "Sorry – it's for bob@contoso.com, who starts on Monday with the sales team.",
+			ctx: m365UserCtx, ops: ops(assign(m365e3, "bob@contoso.com"))},
+		{name: "4 (the other two can wait)", body: "Four for now (the other two can wait until January).", ctx: basicQtyCtx,
+			ops: ops(add(4, basic))},
+		{name: "a number of what the tenant has in a parenthesis", body: "Attribuez-en une à dave@contoso.com (nous avons 25 licences d'essai).",
+			ctx: e3UserCtx, ops: ops(assign(e3, "dave@contoso.com"))},
+	})
 }

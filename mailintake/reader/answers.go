@@ -29,11 +29,18 @@ var (
 		[]string{"thanks", "a", "lot"}, []string{"de", "accord"}, []string{"ce", "est"}, []string{"it", "is"},
 		[]string{"it", "s"}, []string{"that", "is"}, []string{"that", "s"}, []string{"ce", "sera"},
 		[]string{"very", "much"},
+		// settling on a choice: "let's go with 5 for now then", "tant
+		// pis, on part sur 8 alors"
+		[]string{"let", "s", "go", "with"}, []string{"let", "s", "go", "for"}, []string{"let", "s", "say"},
+		[]string{"let", "s", "do"}, []string{"go", "with"}, []string{"go", "for"}, []string{"make", "it"},
+		[]string{"we", "ll", "take"}, []string{"on", "part", "sur"}, []string{"partons", "sur"}, []string{"on", "prendra"},
+		[]string{"for", "now"}, []string{"pour", "l", "instant"}, []string{"pour", "le", "moment"}, []string{"tant", "pis"},
+		[]string{"dans", "ce", "cas"}, []string{"in", "that", "case"}, []string{"in", "which", "case"},
 	)
 	// answerFiller are the courtesies and assents of one word.
 	answerFiller = wordSet("please", "pls", "plz", "svp", "stp", "merci", "thanks", "thx", "cheers", "oui", "yes",
 		"yep", "yeah", "ok", "okay", "right", "bonjour", "hello", "hi", "parfait", "perfect", "great", "sure",
-		"entendu", "understood")
+		"entendu", "understood", "then", "alors", "mettons", "disons")
 )
 
 // parts cuts the sentence s at its colons and dashes ("4 please – Olivia
@@ -53,21 +60,29 @@ func (d *doc) parts(s *sentence, f func(lo, hi int)) {
 	}
 }
 
-// partBreak reports a colon or a dash between words: ":", "–", "—", or a
-// "-" with a space on each side.
+// partBreak reports what sets a remark apart from an answer: a colon or a
+// dash between words (":", "–", "—", or a "-" with a space on each side),
+// a parenthesis ("c'est pour Dave Leroy (dave@…)"), or a comma before a
+// relative pronoun (", qui rejoint l'équipe finance", ", who starts on
+// Monday"): each side is a part of its own.
 func (d *doc) partBreak(k, hi int) bool {
 	t := d.toks[k]
 	if t.kind != tPunct || d.prodAt[k] >= 0 || d.qtyAt[k] >= 0 {
 		return false
 	}
 	switch t.lower {
-	case ":", "–", "—":
+	case ":", "–", "—", "(", ")":
 		return true
 	case "-":
 		return t.space && k+1 < hi && d.toks[k+1].space
+	case ",":
+		return k+1 < hi && relativePronouns[d.toks[k+1].fold]
 	}
 	return false
 }
+
+// relativePronouns open a clause that describes what comes before them.
+var relativePronouns = wordSet("qui", "lequel", "laquelle", "lesquels", "lesquelles", "dont", "who", "whom", "whose", "which")
 
 // answeringPart reports whether [lo, hi) is short enough to be an answer,
 // and neither describes (a verb of having) nor denies.

@@ -196,9 +196,12 @@ func (d *doc) prevIs(k int, ws ...string) bool {
 // marks in used the tokens it took, so that the request reader does not
 // read them again, and reports whether it completed anything.
 func (st *state) complete(d *doc, ctx *Context, used []bool) bool {
+	if d.anyPhrase(0, len(d.toks), absenceP) {
+		return false // an out-of-office: its dates, addresses and numbers answer nothing
+	}
 	qs := openQuestions(ctx)
 	if len(qs) == 0 {
-		return false
+		return ctx.Refused && st.retry(d, ctx, used)
 	}
 	p := st.answerPools(d)
 	var done []ledger.Op
@@ -218,7 +221,7 @@ func (st *state) complete(d *doc, ctx *Context, used []bool) bool {
 				Candidates: slices.Clone(q.Candidates), Partial: clonePartial(q.Partial)})
 		}
 	}
-	if !took {
+	if !took && !st.speaksOf(d, qs, &p) {
 		return false // "merci !": nothing answered; no request (the intake attaches it)
 	}
 	// SPEC §4.6: the completed request is what was understood and what the
@@ -237,6 +240,162 @@ func (st *state) complete(d *doc, ctx *Context, used []bool) bool {
 	}
 	return true
 }
+
+// retry reads an answer to the refusal of one seat change ("Let's go with
+// 5 for now then", "3. Thanks" after "add 50 E1" was refused by the credit
+// limit): a new number alone is that change with the new number, which
+// every rule checks again; a doubtful one ("2 or 3") is asked about.
+// Anything else (another product, users, several numbers, "1 more") is read
+// as a request of its own.
+func (st *state) retry(d *doc, ctx *Context, used []bool) bool {
+	if len(ctx.Understood) != 1 {
+		return false
+	}
+	op := ctx.Understood[0]
+	if op.SKU == "" || len(op.Users) > 0 || op.Kind != ledger.OpAdd && op.Kind != ledger.OpRemove && op.Kind != ledger.OpSet {
+		return false
+	}
+	p := st.answerPools(d)
+	if len(p.users) > 0 || len(p.qtys)+len(p.fuzzy) != 1 || p.more {
+		return false
+	}
+	for _, m := range p.prods {
+		if len(m.skus) != 1 || m.skus[0] != op.SKU {
+			return false
+		}
+	}
+	partial := &ledger.Op{Kind: op.Kind, SKU: op.SKU}
+	name := productName(st.cat, op.SKU)
+	if len(p.fuzzy) == 1 {
+		q := p.fuzzy[0]
+		markUsed(used, q.lo, q.hi)
+		s := d.sentenceOf(q.lo)
+		st.issue(Issue{Code: ledger.QuantityMissing, Text: d.text[d.toks[s.lo].start:d.toks[s.hi-1].end],
+			Detail: detailQuantity(st.lang, name, d.phrase(q.lo, q.hi), whyFuzzy), Partial: partial})
+		return true
+	}
+	q := p.qtys[0]
+	if q.more || q.value <= 0 {
+		return false
+	}
+	markUsed(used, q.lo, q.hi)
+	st.op(ledger.Op{Kind: op.Kind, SKU: op.SKU, Quantity: q.value})
+	return true
+}
+
+// speaksOf reports an answer that speaks of what the questions ask without
+// settling it: "Probably P2, but let me double-check", "je pense 4 mais je
+// vous confirme demain", "a dozen should cover it", "c'est pour les deux
+// stagiaires". Its questions are asked again (SPEC §4.2: never a guess),
+// rather than the answer left unanswered. An answer that speaks of none of
+// it (thanks, an acknowledgement) or tells of an absence (an out-of-office
+// that slipped past the guards) stays no request: attached, not answered.
+func (st *state) speaksOf(d *doc, qs []ledger.Error, p *pools) bool {
+	n := len(d.toks)
+	if d.anyPhrase(0, n, deferralP) && !d.anyPhrase(0, n, doubtP) {
+		// "Merci, je regarde avec Microsoft et je reviens vers vous": an
+		// acknowledgement; "Probably P2, but let me double-check" doubts.
+		return false
+	}
+	for si := range d.sents {
+		if s := &d.sents[si]; d.anyWord(s.lo, s.hi, negationWords) && d.hasTrigger(s.lo, s.hi) {
+			return false // "merci de ne pas en ajouter": nothing more is wanted
+		}
+	}
+	for _, q := range qs {
+		var about bool
+		switch {
+		case q.Code == ledger.UnknownProduct || q.Code == ledger.AmbiguousProduct:
+			// A product, a word that tells the candidates apart ("P2"),
+			// or a choice of both.
+			words := st.ix.candidateWords(q.Candidates)
+			anywhere := *p // a family name anywhere: "just a normal Exchange Online mailbox licence"
+			anywhere.answers = slices.Repeat([]bool{true}, len(d.toks))
+			if fam, _, _ := st.ix.familyIn(d, &anywhere, make([]bool, len(d.toks))); len(intersect(fam, q.Candidates)) > 0 {
+				return true
+			}
+			about = d.mentions(p, func(k int) bool {
+				t := d.toks[k]
+				has := words[t.fold]
+				return d.prodAt[k] >= 0 && !d.prods[d.prodAt[k]].negated ||
+					(bothWords[t.fold] || allWords[t.fold] || twoWords[t.fold] && d.prevIs(k, "les", "the", "aux")) && !d.greets(k) ||
+					(t.kind == tWord || t.kind == tNum) && len(has) > 0 && len(has) < len(q.Candidates)
+			})
+		case q.Code == ledger.QuantityMissing || q.Code == ledger.InvalidQuantity:
+			about = d.mentions(p, func(k int) bool {
+				return d.qtyAt[k] >= 0 && !d.qtys[d.qtyAt[k]].negated || vagueQuantities[d.toks[k].fold]
+			})
+		case q.Partial != nil && (q.Partial.Kind == ledger.OpAssign || q.Partial.Kind == ledger.OpUnassign ||
+			q.Partial.Kind == ledger.OpSwitch) && len(q.Partial.Users) == 0:
+			about = d.mentions(p, func(k int) bool { return d.toks[k].kind == tEmail })
+		}
+		if about {
+			return true
+		}
+	}
+	return false
+}
+
+// greets reports a "both" or "all" word that greets: "merci à tous (les
+// deux)", "thanks all", "thanks both".
+func (d *doc) greets(k int) bool {
+	for {
+		pv := d.prevWords(k, 1)
+		if len(pv) == 0 {
+			return false
+		}
+		f := d.toks[pv[0]].fold
+		if f != "les" && f != "the" && !allWords[f] {
+			return greetingBefore[f]
+		}
+		k = pv[0]
+	}
+}
+
+// mentions reports a token outside questions and requests of their own for
+// which is holds. A condition counts: "maybe 6" doubts, and is asked again.
+func (d *doc) mentions(p *pools, is func(k int) bool) bool {
+	for k := range d.toks {
+		if (!p.excluded[k] || d.sents[d.sentAt[k]].cond) && is(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// vagueQuantities say "some" without a number: asked, never read.
+var vagueQuantities = wordSet("dozen", "dozens", "douzaine", "douzaines", "dizaine", "dizaines", "vingtaine", "quinzaine",
+	"trentaine", "few", "several", "quelques", "plusieurs", "handful", "couple", "some", "certain", "certaines")
+
+// absenceP tell of the writer's own absence, as an out-of-office does:
+// such a message that slipped past the guards (§4.4) answers nothing, and
+// asking it again could start a loop. "David is on leave, so: four" is an
+// answer.
+var absenceP = phrases([]string{"i", "am", "out", "of"}, []string{"i", "m", "out", "of"}, []string{"i", "am", "away"},
+	[]string{"i", "m", "away"}, []string{"i", "am", "on", "leave"}, []string{"i", "m", "on", "leave"},
+	[]string{"i", "am", "currently", "out"}, []string{"i", "will", "be", "out"}, []string{"out", "of", "the", "office", "until"},
+	[]string{"out", "of", "office", "until"}, []string{"limited", "access"}, []string{"je", "suis", "absent"},
+	[]string{"je", "suis", "absente"}, []string{"je", "serai", "absent"}, []string{"je", "serai", "absente"},
+	[]string{"je", "suis", "actuellement", "absent"}, []string{"je", "suis", "actuellement", "absente"},
+	[]string{"je", "suis", "en", "conge"}, []string{"je", "suis", "en", "conges"}, []string{"je", "suis", "en", "vacances"},
+	[]string{"je", "suis", "en", "formation"}, []string{"acces", "limite"}, []string{"absent", "du", "bureau"},
+	[]string{"absente", "du", "bureau"})
+
+// deferralP announce an answer to come: the message is an acknowledgement.
+var deferralP = phrases([]string{"reviens", "vers", "vous"}, []string{"revenir", "vers", "vous"},
+	[]string{"reviendrai", "vers", "vous"}, []string{"vous", "confirme"}, []string{"vous", "confirmerai"},
+	[]string{"je", "regarde"}, []string{"je", "verifie"}, []string{"je", "me", "renseigne"},
+	[]string{"vous", "tiens", "au", "courant"}, []string{"vous", "tiendrai", "au", "courant"},
+	[]string{"get", "back", "to", "you"}, []string{"come", "back", "to", "you"}, []string{"let", "me", "check"},
+	[]string{"let", "me", "double", "check"}, []string{"i", "ll", "check"}, []string{"we", "ll", "check"},
+	[]string{"i", "ll", "confirm"}, []string{"we", "ll", "confirm"}, []string{"will", "confirm"},
+	[]string{"keep", "you", "posted"})
+
+// doubtP make what an answer names tentative: asked again, never read.
+var doubtP = phrases([]string{"probably"}, []string{"probablement"}, []string{"maybe"}, []string{"perhaps"},
+	[]string{"peut", "etre"}, []string{"je", "pense"}, []string{"je", "crois"}, []string{"i", "think"},
+	[]string{"i", "guess"}, []string{"i", "believe"}, []string{"sans", "doute"}, []string{"likely"},
+	[]string{"a", "priori"}, []string{"not", "sure"}, []string{"pas", "sur"}, []string{"pas", "certain"})
 
 // fill completes one question's Partial from the answer's items. It
 // returns the completed operations, or a narrower issue when the answer
@@ -487,17 +646,7 @@ func (ix *index) familyWord(d *doc, p *pools, used []bool, k int) bool {
 // longer one such a word is prose ("je regarde avec Microsoft et je
 // reviens vers vous").
 func (ix *index) distinguish(d *doc, cands []string, p *pools) ([]string, int, int) {
-	words := map[string][]string{} // word → candidates having it
-	for _, n := range ix.names {
-		if !slices.Contains(cands, n.sku) {
-			continue
-		}
-		for _, w := range n.words {
-			if !slices.Contains(words[w], n.sku) {
-				words[w] = append(words[w], n.sku)
-			}
-		}
-	}
+	words := ix.candidateWords(cands)
 	got := slices.Clone(cands)
 	lo, hi, n := -1, -1, 0
 	for k, t := range d.toks {
@@ -522,6 +671,23 @@ func (ix *index) distinguish(d *doc, cands []string, p *pools) ([]string, int, i
 		return nil, -1, -1
 	}
 	return got, lo, hi
+}
+
+// candidateWords maps each word of the candidates' names to the
+// candidates whose names have it.
+func (ix *index) candidateWords(cands []string) map[string][]string {
+	words := map[string][]string{}
+	for _, n := range ix.names {
+		if !slices.Contains(cands, n.sku) {
+			continue
+		}
+		for _, w := range n.words {
+			if !slices.Contains(words[w], n.sku) {
+				words[w] = append(words[w], n.sku)
+			}
+		}
+	}
+	return words
 }
 
 func intersect(a, b []string) []string {
@@ -581,17 +747,20 @@ func contextProducts(ctx *Context) []string {
 	return out
 }
 
-// usedAll reports whether every item of a clause was taken by the answer's
-// completion: the clause then asks nothing more.
+// usedAll reports whether the answer's completion read the clause: it took
+// every item of it, or the users it names ("attribuez-en une à dave@…
+// (nous avons 25 licences d'essai)" assigns once). The clause then asks
+// nothing more.
 func (d *doc) usedAll(c clause, used []bool) bool {
-	any := false
+	any, all := false, true
 	for k := c.lo; k < c.hi; k++ {
 		if d.prodAt[k] >= 0 || d.qtyAt[k] >= 0 || d.toks[k].kind == tEmail {
-			if !used[k] {
-				return false
+			if used[k] && d.toks[k].kind == tEmail {
+				return true
 			}
+			all = all && used[k]
 			any = true
 		}
 	}
-	return any
+	return any && all
 }

@@ -719,6 +719,13 @@ func (d *doc) wordQuantity(i int) (qmention, bool) {
 	}
 	article := f == "un" || f == "une" || (f == "a" || f == "an") && t.lower == f || f == "another"
 	if article {
+		nx := d.nextWord(i)
+		if nx >= 0 && fuzzyWords[d.toks[nx].fold] {
+			// "a few", "une dizaine", "a couple"; also after a pronoun:
+			// "il en faudrait une dizaine" is no 1.
+			q.hi, q.status = nx+1, qFuzzy
+			return q, true
+		}
 		if f == "un" || f == "une" {
 			// "merci d'en ajouter une", "en commander un": the pronoun
 			// stands for what is counted.
@@ -729,15 +736,10 @@ func (d *doc) wordQuantity(i int) (qmention, bool) {
 				}
 			}
 		}
-		nx := d.nextWord(i)
 		if nx < 0 {
 			return q, false
 		}
 		nf := d.toks[nx].fold
-		if fuzzyWords[nf] {
-			q.hi, q.status = nx+1, qFuzzy // "a few", "une dizaine", "a couple"
-			return q, true
-		}
 		if f != "another" && (nf == "hundred" || nf == "thousand" || nf == "cent" || nf == "mille") {
 			v, end, ok := d.numberWordValue(nx)
 			if ok {

@@ -82,6 +82,9 @@ type Context struct {
 	// Missing are the earlier result's questions: Code, Candidates and
 	// Partial are read.
 	Missing []ledger.Error
+	// Refused: the earlier request was refused; a new number in answer
+	// retries its one seat change (see retry).
+	Refused bool
 }
 
 // Limits on the input (see the package documentation).
@@ -1259,7 +1262,9 @@ func (st *state) assignment(d *doc, c clause, text string, qs []*qmention, ps []
 		return
 	}
 	for _, q := range qs {
-		if q.status == qOK && q.value != 1 && q.value != len(users) {
+		// "attribuez-en une à dave@… (nous avons 25 licences d'essai)":
+		// a number that describes what the tenant has counts nothing here.
+		if q.status == qOK && q.value != 1 && q.value != len(users) && !d.describes(q) {
 			st.issue(Issue{Code: ledger.InvalidRequest, Text: text, Detail: detailInvalid(st.lang, invUsersCount,
 				d.phrase(q.lo, q.hi)+" / "+strconv.Itoa(len(users)))})
 			return

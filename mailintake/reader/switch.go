@@ -169,6 +169,9 @@ func (st *state) switchRequest(d *doc, c clause, text string, ps []*pmention, at
 	// A count of users to move says who only with their names: "move 3
 	// users from E3 to E5" asks which.
 	for _, q := range qs {
+		if d.describes(q) {
+			continue // "(we have 40 E5 already)": what the tenant has
+		}
 		if q.status != qOK || len(users) == 0 || q.value != len(users) && q.value != 1 {
 			st.issue(Issue{Code: ledger.InvalidRequest, Text: text, Partial: &partial,
 				Detail: detailInvalid(st.lang, invUsersCount, d.phrase(q.lo, q.hi)+" / "+strconv.Itoa(len(users)))})

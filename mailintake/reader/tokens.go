@@ -1,6 +1,7 @@
 package reader
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -280,15 +281,23 @@ func joinApostrophes(toks []token) {
 // markListNumbers marks the numbers that open a list item: one or two digits
 // at the start of a line, followed by "." or ")" and a blank ("1. Add 6
 // Business Premium", "2) remove 1 E3"), or a lone letter so followed
-// ("a) …"). They become bullets like "-".
+// ("a) …"). They become bullets like "-". A list counts from 1 (or
+// carries on the one before): a number alone at the start of a line ("3.
+// Thanks" in answer to the desk) is a number.
 func markListNumbers(toks []token) {
+	last := 0 // the number of the list item before
 	for i := 0; i+2 < len(toks); i++ {
 		t := &toks[i]
 		if !(t.line || i == 0) {
 			continue
 		}
+		n := 0
 		switch {
 		case t.kind == tNum && len(t.num.groups) == 1 && len(t.lower) <= 2:
+			n, _ = strconv.Atoi(t.lower)
+			if n != 1 && n != last+1 {
+				continue
+			}
 		case t.kind == tWord && len(t.lower) == 1 && t.lower[0] >= 'a' && t.lower[0] <= 'h' && toks[i+1].lower == ")":
 		default:
 			continue
@@ -296,6 +305,9 @@ func markListNumbers(toks []token) {
 		p := &toks[i+1]
 		if p.kind != tPunct || (p.lower != "." && p.lower != ")") || p.space || !toks[i+2].space || toks[i+2].line {
 			continue
+		}
+		if n > 0 {
+			last = n
 		}
 		t.kind, t.lower, t.fold, t.bullet = tPunct, "•", "•", true
 		p.lower, p.fold, p.bullet = "•", "•", true
