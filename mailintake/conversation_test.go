@@ -788,6 +788,9 @@ func runAnswer(t *answerT, l *ledger.Ledger, in *mailintake.Intake, clock *ledge
 	if bad := convEffects(out.Result, a); len(bad) > 0 {
 		t.unsafe("DANGEROUS: applied or queued %v, which the answer does not ask for", bad)
 	}
+	if bad := convAttempts(out.Result, a); len(bad) > 0 {
+		t.unsafe("DANGEROUS in intent: attempted %v, which the answer does not ask for (only a rule refused it)", bad)
+	}
 	if string(out.Status) != a.Status {
 		t.Errorf("status %s, want %s (errors %v, reason %q)", out.Status, a.Status, out.Result.Errors, out.Reason)
 	}
@@ -1010,6 +1013,23 @@ func equalOpsAnyOrder(got, want []corpusOp) bool {
 // convEffects are the operations that took effect (or wait to) and that
 // the answer's expectation does not list, as unexpectedEffects for the
 // corpus, users in any order.
+// convAttempts are the operations that take something away (remove, set,
+// unassign, switch) which the desk attempted although the answer does not
+// ask for them: a rule refusing them is luck, not safety.
+func convAttempts(r ledger.Result, a convAnswer) []corpusOp {
+	var out []corpusOp
+	for _, o := range r.Ops {
+		if slices.Contains(effectOutcomes, o.Outcome) || o.Op == ledger.OpAdd || o.Op == ledger.OpAssign {
+			continue
+		}
+		got := corpusOp{Op: string(o.Op), SKU: o.SKU, Quantity: o.Quantity, Users: o.Users}
+		if !slices.ContainsFunc(a.Ops, func(w corpusOp) bool { return equalOpsAnyOrder([]corpusOp{w}, []corpusOp{got}) }) {
+			out = append(out, got)
+		}
+	}
+	return out
+}
+
 func convEffects(r ledger.Result, a convAnswer) []corpusOp {
 	var left []corpusOp
 	switch ledger.Status(a.Status) {

@@ -407,3 +407,23 @@ func TestSideRemarksDoNotHideTheAnswer(t *testing.T) {
 			ctx: e3UserCtx, ops: ops(assign(e3, "dave@contoso.com"))},
 	})
 }
+
+// A total in answer to how many to add (or to remove) is that change only
+// on the right side of what the tenant holds; otherwise it reads two ways
+// and is asked, never turned into the opposite change.
+func TestATotalInAnswerNeverTurnsTheChangeAround(t *testing.T) {
+	held := holding(map[string]int{spb: 13})
+	removeCtx := &Context{Missing: []ledger.Error{question(ledger.QuantityMissing, "Please remove some Business Premium.",
+		ledger.Op{Kind: ledger.OpRemove, SKU: spb})}}
+	setTo := func(n int) ledger.Op { return ledger.Op{Kind: ledger.OpSet, SKU: spb, Quantity: n} }
+	runAnswerCases(t, []answerCase{
+		{name: "donc deux au total, below the 13 held", body: "Une pour l'accueil et une pour le SAV, donc deux au total.",
+			ctx: spbQtyCtx, opt: held, issues: codes(ledger.QuantityMissing), partial: &ledger.Op{Kind: ledger.OpAdd, SKU: spb}},
+		{name: "15 au total, above the 13 held", body: "15 au total, merci.", ctx: spbQtyCtx, opt: held, ops: ops(setTo(15))},
+		{name: "a total of 13 is what is held", body: "A total of 13 please.", ctx: spbQtyCtx, opt: held, issues: codes(ledger.QuantityMissing)},
+		{name: "a total without the figures is asked", body: "15 in total, please.", ctx: spbQtyCtx,
+			opt: &Options{Domains: contoso.Domains}, issues: codes(ledger.QuantityMissing)},
+		{name: "8 in total for a removal", body: "8 in total, please.", ctx: removeCtx, opt: held, ops: ops(setTo(8))},
+		{name: "20 in total for a removal is asked", body: "20 in total, please.", ctx: removeCtx, opt: held, issues: codes(ledger.QuantityMissing)},
+	})
+}

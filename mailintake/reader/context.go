@@ -2,6 +2,7 @@ package reader
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/licensedesk/licensedesk/ledger"
 )
@@ -517,6 +518,20 @@ func (st *state) fill(d *doc, q ledger.Error, p *pools, used []bool) ([]ledger.O
 	if op.Kind == ledger.OpSwitch && op.SKU == op.To {
 		return nil, &Issue{Code: ledger.InvalidRequest, Text: text, Partial: clonePartial(q.Partial),
 			Detail: detailInvalid(st.lang, invSwitchSame, "")}, true
+	}
+	if asked := q.Partial.Kind; op.Kind == ledger.OpSet && (asked == ledger.OpAdd || asked == ledger.OpRemove) {
+		// "donc deux au total" in answer to how many to add: a total is
+		// that addition only above what the tenant holds (below it for a
+		// removal); otherwise, or when the figure is unknown, it reads two
+		// ways and is asked (SPEC §4.2), never turned the other way.
+		for _, sku := range skus {
+			total, known := st.held[sku]
+			if !known || asked == ledger.OpAdd && op.Quantity <= total || asked == ledger.OpRemove && op.Quantity >= total {
+				partial := *clonePartial(q.Partial)
+				return nil, &Issue{Code: ledger.QuantityMissing, Text: text, Partial: withSKU(partial, skus),
+					Detail: detailQuantity(st.lang, productName(st.cat, sku), strconv.Itoa(op.Quantity), whyTwoWays)}, true
+			}
+		}
 	}
 	var ops []ledger.Op
 	for _, sku := range skus {
