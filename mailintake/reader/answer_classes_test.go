@@ -427,3 +427,34 @@ func TestATotalInAnswerNeverTurnsTheChangeAround(t *testing.T) {
 		{name: "20 in total for a removal is asked", body: "20 in total, please.", ctx: removeCtx, opt: held, issues: codes(ledger.QuantityMissing)},
 	})
 }
+
+// Classes found by the unseen conversations: a number taken back, a remark
+// after ", so" or ", comme", a product named by reference, one number for
+// each question, the product named twice, a count of people next to the
+// product.
+func TestAnswersWrittenAsCustomersWriteThem(t *testing.T) {
+	twoQty := &Context{Missing: []ledger.Error{
+		question(ledger.QuantityMissing, "Could you add some more E3 licences, and some more Visio licences too?", ledger.Op{Kind: ledger.OpAdd, SKU: m365e3}),
+		question(ledger.QuantityMissing, "Could you add some more E3 licences, and some more Visio licences too?", ledger.Op{Kind: ledger.OpAdd, SKU: "VISIOCLIENT"}),
+	}}
+	threeE3 := &Context{Missing: []ledger.Error{question(ledger.AmbiguousProduct, "Pourriez-vous nous ajouter 3 licences E3 ?",
+		ledger.Op{Kind: ledger.OpAdd, Quantity: 3}, e3, m365e3)}}
+	runAnswerCases(t, []answerCase{
+		{name: "trois, non pardon, quatre", body: "Il en faudrait trois, non pardon, quatre.", ctx: spbQtyCtx, ops: ops(add(4, spb))},
+		{name: "5 – sorry, I mean 6", body: "5 – sorry, I mean 6.", ctx: basicQtyCtx, ops: ops(add(6, basic))},
+		{name: "two rather than one", body: "Two rather than one, please.", ctx: basicQtyCtx, ops: ops(add(2, basic))},
+		{name: "4 au lieu de 3", body: "Finalement 4 au lieu de 3.", ctx: spbQtyCtx, ops: ops(add(4, spb))},
+		{name: "so three it is", body: "HR have confirmed, so three it is. Please go ahead.", ctx: basicQtyCtx, ops: ops(add(3, basic))},
+		{name: "donc quatre", body: "La direction a validé, donc quatre.", ctx: spbQtyCtx, ops: ops(add(4, spb))},
+		{name: "Office 365 E3, comme pour le reste", body: "Ce sont des Office 365 E3, comme pour le reste du service financier.",
+			ctx: threeE3, opt: bothE3, ops: ops(add(3, e3))},
+		{name: "same as last time is asked", body: "Same as last time please", ctx: exoCtx, issues: codes(ledger.AmbiguousProduct)},
+		{name: "comme d'habitude is asked", body: "Comme d'habitude, merci.", ctx: twoE3Ctx, opt: bothE3, issues: codes(ledger.AmbiguousProduct)},
+		{name: "3 of each", body: "3 of each please.", ctx: twoQty, ops: ops(add(3, m365e3), add(3, "VISIOCLIENT"))},
+		{name: "2 de chaque", body: "2 de chaque, merci.", ctx: twoQty, ops: ops(add(2, m365e3), add(2, "VISIOCLIENT"))},
+		{name: "the product named twice", body: "Toute la compta est passée en Office 365 E3 l'an dernier. Ce sont donc bien des Office 365 E3 qu'il nous faut.",
+			ctx: threeE3, opt: bothE3, ops: ops(add(3, e3))},
+		{name: "a count of people next to the product", body: "Il nous faut des Office 365 E3 pour nos trois arrivants.",
+			ctx: threeE3, opt: bothE3, ops: ops(add(3, e3))},
+	})
+}

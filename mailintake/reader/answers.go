@@ -33,8 +33,8 @@ var (
 		// pis, on part sur 8 alors"
 		[]string{"let", "s", "go", "with"}, []string{"let", "s", "go", "for"}, []string{"let", "s", "say"},
 		[]string{"let", "s", "do"}, []string{"go", "with"}, []string{"go", "for"}, []string{"make", "it"},
-		[]string{"we", "ll", "take"}, []string{"on", "part", "sur"}, []string{"partons", "sur"}, []string{"on", "prendra"},
-		[]string{"for", "now"}, []string{"pour", "l", "instant"}, []string{"pour", "le", "moment"}, []string{"tant", "pis"},
+		[]string{"we", "will", "take"}, []string{"on", "part", "sur"}, []string{"partons", "sur"}, []string{"on", "prendra"},
+		[]string{"for", "now"}, []string{"pour", "le", "instant"}, []string{"pour", "le", "moment"}, []string{"tant", "pis"},
 		[]string{"dans", "ce", "cas"}, []string{"in", "that", "case"}, []string{"in", "which", "case"},
 	)
 	// answerFiller are the courtesies and assents of one word.
@@ -63,8 +63,7 @@ func (d *doc) parts(s *sentence, f func(lo, hi int)) {
 // partBreak reports what sets a remark apart from an answer: a colon or a
 // dash between words (":", "–", "—", or a "-" with a space on each side),
 // a parenthesis ("c'est pour Dave Leroy (dave@…)"), or a comma before a
-// relative pronoun (", qui rejoint l'équipe finance", ", who starts on
-// Monday"): each side is a part of its own.
+// remark (see remarkOpeners): each side is a part of its own.
 func (d *doc) partBreak(k, hi int) bool {
 	t := d.toks[k]
 	if t.kind != tPunct || d.prodAt[k] >= 0 || d.qtyAt[k] >= 0 {
@@ -76,13 +75,17 @@ func (d *doc) partBreak(k, hi int) bool {
 	case "-":
 		return t.space && k+1 < hi && d.toks[k+1].space
 	case ",":
-		return k+1 < hi && relativePronouns[d.toks[k+1].fold]
+		return k+1 < hi && remarkOpeners[d.toks[k+1].fold]
 	}
 	return false
 }
 
-// relativePronouns open a clause that describes what comes before them.
-var relativePronouns = wordSet("qui", "lequel", "laquelle", "lesquels", "lesquelles", "dont", "who", "whom", "whose", "which")
+// remarkOpeners after a comma open a remark of its own: a relative clause
+// (", qui rejoint l'équipe finance", ", who starts on Monday"), a
+// comparison (", comme pour le reste du service", ", like the other
+// shops") or a consequence (", so three it is", ", donc quatre").
+var remarkOpeners = wordSet("qui", "lequel", "laquelle", "lesquels", "lesquelles", "dont", "who", "whom", "whose", "which",
+	"comme", "like", "so", "donc", "therefore")
 
 // answeringPart reports whether [lo, hi) is short enough to be an answer,
 // and neither describes (a verb of having) nor denies.

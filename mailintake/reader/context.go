@@ -42,6 +42,7 @@ type pools struct {
 	// answers marks the tokens of the parts of sentences that answer
 	// (see answeringPart).
 	answers []bool
+	each    bool // "3 of each", "3 de chaque": one number for every question
 	more    bool // "de plus", "more"
 	total   bool // "au total", "in total"
 }
@@ -90,7 +91,7 @@ func (st *state) answerPools(d *doc) pools {
 			if c.verb >= 0 && d.skipReason(c) == "" {
 				asking[d.sentAt[c.verb]] = true
 			}
-			if c.verb >= 0 && d.hasProduct(c.lo, c.hi) && (len(d.qtysIn(c.lo, c.hi)) > 0 || d.hasEmail(c.lo, c.hi)) {
+			if c.verb >= 0 && d.hasProduct(c.lo, c.hi) && (d.countsSeats(c) || d.hasEmail(c.lo, c.hi)) {
 				for k := c.lo; k < c.hi; k++ {
 					excluded[k] = true
 				}
@@ -149,6 +150,8 @@ func (st *state) answerPools(d *doc) pools {
 			both, all := d.choice(k)
 			p.both = p.both || both
 			p.all = p.all || all
+		case d.phraseAt(k, len(d.toks), eachP):
+			p.each = true
 		case d.phraseAt(k, len(d.toks), moreAfterP):
 			p.more = true
 		case d.phraseAt(k, len(d.toks), totalAfterP):
@@ -162,6 +165,19 @@ func (st *state) answerPools(d *doc) pools {
 		return q.value == 2 && (f == "deux" || f == "two" || f == "2") && d.prevIs(q.lo, "les", "the", "aux", "both")
 	})
 	return p
+}
+
+// countsSeats reports a number in the clause that may count seats: not one
+// that counts people or things ("pour nos trois arrivants"), which leaves
+// "il nous faut des Office 365 E3 pour nos trois arrivants" an answer that
+// names the product rather than a request of its own.
+func (d *doc) countsSeats(c clause) bool {
+	for _, q := range d.qtysIn(c.lo, c.hi) {
+		if !d.describes(q) && !d.countsOther(q) {
+			return true
+		}
+	}
+	return false
 }
 
 // countsLicences reports a number next to what counts licences: "3
@@ -315,6 +331,9 @@ func (st *state) speaksOf(d *doc, qs []ledger.Error, p *pools) bool {
 			if fam, _, _ := st.ix.familyIn(d, &anywhere, make([]bool, len(d.toks))); len(intersect(fam, q.Candidates)) > 0 {
 				return true
 			}
+			if d.anyPhrase(0, n, sameAsP) {
+				return true // "same as last time": which one is not certain
+			}
 			about = d.mentions(p, func(k int) bool {
 				t := d.toks[k]
 				has := words[t.fold]
@@ -372,8 +391,7 @@ var vagueQuantities = wordSet("dozen", "dozens", "douzaine", "douzaines", "dizai
 // such a message that slipped past the guards (§4.4) answers nothing, and
 // asking it again could start a loop. "David is on leave, so: four" is an
 // answer.
-var absenceP = phrases([]string{"i", "am", "out", "of"}, []string{"i", "m", "out", "of"}, []string{"i", "am", "away"},
-	[]string{"i", "m", "away"}, []string{"i", "am", "on", "leave"}, []string{"i", "m", "on", "leave"},
+var absenceP = phrases([]string{"i", "am", "out", "of"}, []string{"i", "am", "away"}, []string{"i", "am", "on", "leave"},
 	[]string{"i", "am", "currently", "out"}, []string{"i", "will", "be", "out"}, []string{"out", "of", "the", "office", "until"},
 	[]string{"out", "of", "office", "until"}, []string{"limited", "access"}, []string{"je", "suis", "absent"},
 	[]string{"je", "suis", "absente"}, []string{"je", "serai", "absent"}, []string{"je", "serai", "absente"},
@@ -382,14 +400,25 @@ var absenceP = phrases([]string{"i", "am", "out", "of"}, []string{"i", "m", "out
 	[]string{"je", "suis", "en", "formation"}, []string{"acces", "limite"}, []string{"absent", "du", "bureau"},
 	[]string{"absente", "du", "bureau"})
 
+// eachP give one number for every product asked about.
+var eachP = phrases([]string{"of", "each"}, []string{"each"}, []string{"de", "chaque"}, []string{"chacun"},
+	[]string{"chacune"}, []string{"pour", "chaque"})
+
+// sameAsP name a product by reference to an earlier one: the desk cannot
+// know which, and asks.
+var sameAsP = phrases([]string{"same", "as"}, []string{"the", "same"}, []string{"the", "usual"}, []string{"as", "usual"},
+	[]string{"as", "before"}, []string{"comme", "de", "habitude"}, []string{"comme", "la", "derniere", "fois"},
+	[]string{"comme", "avant"}, []string{"le", "meme"}, []string{"la", "meme"}, []string{"les", "memes"},
+	[]string{"comme", "de", "hab"})
+
 // deferralP announce an answer to come: the message is an acknowledgement.
 var deferralP = phrases([]string{"reviens", "vers", "vous"}, []string{"revenir", "vers", "vous"},
 	[]string{"reviendrai", "vers", "vous"}, []string{"vous", "confirme"}, []string{"vous", "confirmerai"},
 	[]string{"je", "regarde"}, []string{"je", "verifie"}, []string{"je", "me", "renseigne"},
 	[]string{"vous", "tiens", "au", "courant"}, []string{"vous", "tiendrai", "au", "courant"},
 	[]string{"get", "back", "to", "you"}, []string{"come", "back", "to", "you"}, []string{"let", "me", "check"},
-	[]string{"let", "me", "double", "check"}, []string{"i", "ll", "check"}, []string{"we", "ll", "check"},
-	[]string{"i", "ll", "confirm"}, []string{"we", "ll", "confirm"}, []string{"will", "confirm"},
+	[]string{"let", "me", "double", "check"}, []string{"i", "will", "check"}, []string{"we", "will", "check"},
+	[]string{"will", "confirm"},
 	[]string{"keep", "you", "posted"})
 
 // doubtP make what an answer names tentative: asked again, never read.
@@ -454,7 +483,9 @@ func (st *state) fill(d *doc, q ledger.Error, p *pools, used []bool) ([]ledger.O
 		switch {
 		case len(p.qtys) > 0:
 			qm := p.qtys[0]
-			p.qtys = p.qtys[1:]
+			if !p.each || len(p.qtys) > 1 {
+				p.qtys = p.qtys[1:] // "3 of each" counts every product asked about
+			}
 			markUsed(used, qm.lo, qm.hi)
 			op.Quantity = qm.value
 			filled = true
@@ -594,6 +625,16 @@ func (st *state) chooseProduct(d *doc, cands []string, p *pools, used []bool) (c
 		p.prods = p.prods[1:]
 		markUsed(used, m.lo, m.hi)
 		if len(skus) == 1 {
+			// The same product named again in the answer is the same
+			// choice: "… passés en Office 365 E3 … Ce sont donc bien des
+			// Office 365 E3 qu'il nous faut".
+			p.prods = slices.DeleteFunc(p.prods, func(o *pmention) bool {
+				if slices.Equal(o.skus, m.skus) {
+					markUsed(used, o.lo, o.hi)
+					return true
+				}
+				return false
+			})
 			return skus, nil, true
 		}
 		return nil, &Issue{Code: ledger.AmbiguousProduct, Candidates: slices.Clone(skus),
@@ -763,14 +804,15 @@ func contextProducts(ctx *Context) []string {
 }
 
 // usedAll reports whether the answer's completion read the clause: it took
-// every item of it, or the users it names ("attribuez-en une à dave@…
-// (nous avons 25 licences d'essai)" assigns once). The clause then asks
-// nothing more.
+// every item of it, or the product or users it names ("attribuez-en une à
+// dave@… (nous avons 25 licences d'essai)" assigns once; "ce sont bien des
+// Office 365 E3 qu'il nous faut pour nos trois arrivants" chose the
+// product). The clause then asks nothing more.
 func (d *doc) usedAll(c clause, used []bool) bool {
 	any, all := false, true
 	for k := c.lo; k < c.hi; k++ {
 		if d.prodAt[k] >= 0 || d.qtyAt[k] >= 0 || d.toks[k].kind == tEmail {
-			if used[k] && d.toks[k].kind == tEmail {
+			if used[k] && (d.toks[k].kind == tEmail || d.prodAt[k] >= 0) {
 				return true
 			}
 			all = all && used[k]

@@ -24,11 +24,17 @@ func FuzzRead(f *testing.F) {
 			{Code: ledger.UnknownProduct, Partial: &ledger.Op{Kind: ledger.OpSwitch, To: "SPB", Users: []string{"alice@contoso.com"}}},
 		},
 	}
+	f.Add("", "Il en faudrait trois, non pardon, quatre, comme pour le reste (nous avons 25 licences).")
+	f.Add("", "3. Thanks – let's go with 5 for now, 2 of each, same as last time, probably P2.")
+	refused := contoso
+	refused.Context = &Context{Understood: []ledger.Op{{Kind: ledger.OpAdd, SKU: "STANDARDPACK", Quantity: 50}},
+		Missing: []ledger.Error{{Code: ledger.InsufficientCredit}}, Refused: true}
 	f.Fuzz(func(t *testing.T, subject, body string) {
 		// A new message, and the same text as an answer in a conversation
 		// (SPEC §4.6): the same promises hold for both.
 		checkReading(t, Read(subject, body, testCatalog, contoso))
 		checkReading(t, Read("", body, testCatalog, answering))
+		checkReading(t, Read("", body, testCatalog, refused))
 		if answering.Context.Missing[0].Partial.SKU != "" {
 			t.Fatal("reading an answer changed the context")
 		}

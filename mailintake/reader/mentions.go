@@ -1081,6 +1081,86 @@ func (d *doc) transition(q, r *qmention) bool {
 	return (j.fold == "up" || j.fold == "down" || j.fold == "jusque") && (k.fold == "to" || k.fold == "a")
 }
 
+// corrections reads a number the writer takes back: "trois, non pardon,
+// quatre", "3 – sorry, I mean 4" (the first is withdrawn) and "two rather
+// than one", "4 au lieu de 3" (the second is). The one left covers the
+// whole phrase, so that no word of it is read as a product's name.
+func (d *doc) corrections() {
+	drop := make([]bool, len(d.qtys))
+	for a := 0; a+1 < len(d.qtys); a++ {
+		q, r := &d.qtys[a], &d.qtys[a+1]
+		switch d.between(q.hi, r.lo) {
+		case corrTakesBack:
+			drop[a] = true
+			r.lo = q.lo
+		case corrInsteadOf:
+			drop[a+1] = true
+			q.hi = r.hi
+			a++
+		}
+	}
+	d.dropQuantities(drop)
+}
+
+type correction int
+
+const (
+	corrNone      correction = iota
+	corrTakesBack            // "3, non pardon, 4": the first is withdrawn
+	corrInsteadOf            // "2 rather than 1": the second is
+)
+
+var (
+	// takeBackWords may stand between a number and the one that replaces
+	// it; one of takeBackMarks must.
+	takeBackWords = wordSet("non", "no", "pardon", "sorry", "oops", "je", "veux", "dire", "i", "mean", "enfin", "plutot",
+		"actually", "correction", "erratum", "ah", "oh", "wait", "attendez", "en", "fait", "make", "that", "it")
+	takeBackMarks = wordSet("non", "no", "pardon", "sorry", "oops", "mean", "dire", "plutot", "actually", "correction",
+		"erratum", "wait", "attendez")
+	insteadOfP = phrases([]string{"rather", "than"}, []string{"instead", "of"}, []string{"au", "lieu", "de"},
+		[]string{"plutot", "que"}, []string{"not"}, []string{"et", "non"},
+		[]string{"et", "pas"}, []string{"pas"})
+)
+
+// between tells what the words in [lo, hi) between two numbers make of
+// them.
+func (d *doc) between(lo, hi int) correction {
+	if hi-lo > 8 {
+		return corrNone
+	}
+	var words []int
+	for k := lo; k < hi; k++ {
+		if t := d.toks[k]; t.kind != tPunct {
+			if t.kind != tWord || t.line && t.blank {
+				return corrNone
+			}
+			words = append(words, k)
+		} else if d.isStop(k) {
+			return corrNone
+		}
+	}
+	if len(words) == 0 {
+		return corrNone
+	}
+	for _, ph := range insteadOfP[d.toks[words[0]].fold] {
+		if len(ph) == len(words) && d.matchAt(words[0], hi, ph) {
+			return corrInsteadOf // the phrase is all there is between the numbers
+		}
+	}
+	marked := false
+	for _, k := range words {
+		f := d.toks[k].fold
+		if !takeBackWords[f] {
+			return corrNone
+		}
+		marked = marked || takeBackMarks[f]
+	}
+	if marked {
+		return corrTakesBack
+	}
+	return corrNone
+}
+
 // transitions reads "de 10 à 15" / "from 10 to 15": the first number is the
 // current count, the second the new total. It also marks negated numbers
 // ("pas 3").
@@ -1103,6 +1183,7 @@ func (d *doc) transitions() {
 		r.lo = q.lo
 	}
 	d.dropQuantities(drop)
+	d.corrections()
 	for qi := range d.qtys {
 		q := &d.qtys[qi]
 		for _, k := range d.prevWords(q.lo, 1) {
