@@ -458,3 +458,26 @@ func TestAnswersWrittenAsCustomersWriteThem(t *testing.T) {
 			ctx: threeE3, opt: bothE3, ops: ops(add(3, e3))},
 	})
 }
+
+// A pronoun after a verb of assignment stands for the product the message
+// names; "make it a total of N" sets a total; a number the completion did
+// not take is asked about, unless it confirms the one completed.
+func TestPronounsTotalsAndNumbersLeftOver(t *testing.T) {
+	entra := &Context{Missing: []ledger.Error{question(ledger.AmbiguousProduct, "Please add an Entra ID licence.",
+		ledger.Op{Kind: ledger.OpAdd, Quantity: 1}, "AAD_PREMIUM", "AAD_PREMIUM_P2")}}
+	runAnswerCases(t, []answerCase{
+		{name: "add one and assign it", body: "Please add 1 Visio Plan 2 licence and assign it to bob@contoso.com.",
+			ops: ops(add(1, visioPlan), assign(visioPlan, "bob@contoso.com"))},
+		{name: "en ajouter une et l'attribuer", body: "Merci d'ajouter 1 licence Visio Plan 2 et de l'attribuer à bob@contoso.com.",
+			ops: ops(add(1, visioPlan), assign(visioPlan, "bob@contoso.com"))},
+		{name: "assign it with two products named is asked", body: "Please add 1 Visio Plan 2 and 1 Project Plan 3, and assign it to bob@contoso.com.",
+			ops: ops(add(1, visioPlan), add(1, project)), issues: codes(ledger.AmbiguousProduct)},
+		{name: "assign bob without a pronoun names no licence", body: "Please assign bob@contoso.com to the sales team.",
+			issues: codes(ledger.UnknownProduct)},
+		{name: "make it a total of 5", body: "Please make it a total of 5 Visio Plan 2 licences.", ops: ops(set(5, visioPlan))},
+		{name: "make sure names no total", body: "Please make sure bob@contoso.com keeps his mailbox.", issues: none},
+		{name: "make that two after the product is asked", body: "P1 please – and make that two rather than one.", ctx: entra,
+			issues: codes(ledger.QuantityMissing), partial: &ledger.Op{Kind: ledger.OpAdd, SKU: "AAD_PREMIUM"}},
+		{name: "the one P1 confirms", body: "Please go ahead with the one Entra ID P1.", ctx: entra, ops: ops(add(1, "AAD_PREMIUM"))},
+	})
+}

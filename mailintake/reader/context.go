@@ -241,6 +241,23 @@ func (st *state) complete(d *doc, ctx *Context, used []bool) bool {
 	if !took && !st.speaksOf(d, qs, &p) {
 		return false // "merci !": nothing answered; no request (the intake attaches it)
 	}
+	if q := st.unusedNumber(d, &p, used); q != nil {
+		// "P1 please – and make that two rather than one": a number the
+		// completion did not take may change what it completed. The seat
+		// changes are asked about, never applied with the earlier number.
+		var kept []ledger.Op
+		for _, op := range done {
+			if op.Kind != ledger.OpAdd && op.Kind != ledger.OpRemove && op.Kind != ledger.OpSet || op.Quantity == q.value {
+				// "go ahead with the one Entra ID P1": the same number confirms.
+				kept = append(kept, op)
+				continue
+			}
+			narrower = append(narrower, Issue{Code: ledger.QuantityMissing, Text: d.sentenceText(q.lo),
+				Partial: &ledger.Op{Kind: op.Kind, SKU: op.SKU},
+				Detail:  detailQuantity(st.lang, productName(st.cat, op.SKU), d.phrase(q.lo, q.hi), whyTwoWays)})
+		}
+		done = kept
+	}
 	// SPEC §4.6: the completed request is what was understood and what the
 	// answer completed; the questions left are asked again.
 	for _, op := range ctx.Understood {
@@ -286,8 +303,7 @@ func (st *state) retry(d *doc, ctx *Context, used []bool) bool {
 	if len(p.fuzzy) == 1 {
 		q := p.fuzzy[0]
 		markUsed(used, q.lo, q.hi)
-		s := d.sentenceOf(q.lo)
-		st.issue(Issue{Code: ledger.QuantityMissing, Text: d.text[d.toks[s.lo].start:d.toks[s.hi-1].end],
+		st.issue(Issue{Code: ledger.QuantityMissing, Text: d.sentenceText(q.lo),
 			Detail: detailQuantity(st.lang, name, d.phrase(q.lo, q.hi), whyFuzzy), Partial: partial})
 		return true
 	}
@@ -298,6 +314,23 @@ func (st *state) retry(d *doc, ctx *Context, used []bool) bool {
 	markUsed(used, q.lo, q.hi)
 	st.op(ledger.Op{Kind: op.Kind, SKU: op.SKU, Quantity: q.value})
 	return true
+}
+
+// unusedNumber returns an exact number of the answer that no completion
+// took, nor a request of its own will read, or nil.
+func (st *state) unusedNumber(d *doc, p *pools, used []bool) *qmention {
+	for _, q := range p.qtys {
+		if !used[q.lo] && !d.describes(q) && !d.countsOther(q) {
+			return q
+		}
+	}
+	return nil
+}
+
+// sentenceText is the text of the sentence holding token k.
+func (d *doc) sentenceText(k int) string {
+	s := d.sentenceOf(k)
+	return d.text[d.toks[s.lo].start:d.toks[s.hi-1].end]
 }
 
 // speaksOf reports an answer that speaks of what the questions ask without

@@ -237,6 +237,9 @@ func init() {
 	enVerb(cSet, true, "change", "changed")
 	enVerb(cSet, true, "update", "updated")
 	enVerb(cSet, true, "modify", "modified")
+	// "make it a total of 5", "make it 5 in total": a new total, only
+	// with one ("make sure to add 5" names none).
+	enVerb(cSet, true, "make", "made")
 	// "take our Business Basic from 14 to 18": a new total, only with one.
 	enVerb(cSet, true, "take", "took", "taken")
 	// "can we go from 10 to 12?": only before the numbers (see trigger).

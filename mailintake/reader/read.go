@@ -622,6 +622,14 @@ func (st *state) resolve(d *doc, c clause) {
 	if st.switchRequest(d, c, text, ps, users, qs) {
 		return
 	}
+	if len(users) > 0 && len(qs)+len(ps) == 0 && !units && len(st.context) > 0 && d.objectPronoun(c) &&
+		(class == cAssign || class == cUnassign) {
+		// "add 1 Visio Plan 2 and assign it to bob@…", "de l'attribuer à
+		// bob@…": the pronoun stands for the product the message names
+		// (asked about when it names several).
+		st.assignment(d, c, text, qs, ps, users)
+		return
+	}
 	if len(users) > 0 && len(qs)+len(ps) == 0 && !units {
 		// Addresses and a verb, no licence named: "remove bob@… from the
 		// group" may not be about licences at all, "assign bob@…" is.
@@ -1203,6 +1211,23 @@ func (d *doc) unknownPhrase(c clause, lo, hi int) string {
 		return collect(k+1, end)
 	}
 	return ""
+}
+
+// objectPronouns stand for a licence after a verb: "assign it", "give
+// them", "l'attribuer", "la donner".
+var objectPronouns = wordSet("it", "them", "le", "la", "les")
+
+// objectPronoun reports an object pronoun right before or after the
+// clause's verb.
+func (d *doc) objectPronoun(c clause) bool {
+	if c.verb < 0 {
+		return false
+	}
+	if nx := d.nextWord(c.verb); nx >= 0 && nx < c.hi && objectPronouns[d.toks[nx].fold] {
+		return true
+	}
+	pv := d.prevWords(c.verb, 1)
+	return len(pv) == 1 && pv[0] >= c.lo && objectPronouns[d.toks[pv[0]].fold]
 }
 
 // insteadP replace what was asked before: "20 à la place", "au lieu de 50".
