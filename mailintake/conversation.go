@@ -44,6 +44,24 @@ func (in *Intake) continuation(ctx context.Context, msg *decode.Message, req led
 	return &conversation{req: earlier, res: res}, nil
 }
 
+// maxQuestionsInARow is how many questions in a row the desk asks in one
+// conversation before an answer that settles nothing is attached without
+// a reply (SPEC §4.4: never loop).
+const maxQuestionsInARow = 3
+
+// askedInARow counts the desk's questions at the end of the conversation:
+// the earlier request and the turns before it that needed clarification.
+func (c *conversation) askedInARow() int {
+	if c.res.Status != ledger.StatusNeedsClarification {
+		return 0
+	}
+	n := 1
+	for i := len(c.req.Thread) - 1; i >= 0 && c.req.Thread[i].Status == ledger.StatusNeedsClarification; i-- {
+		n++
+	}
+	return n
+}
+
 // thread is the conversation so far, oldest first: the earlier request's
 // own thread, then the earlier request, bounded.
 func (c *conversation) thread() []ledger.Turn {

@@ -170,6 +170,45 @@ func TestAutomaticAnswersAreAttachedOnlyToTheirOwnConversation(t *testing.T) {
 	}
 }
 
+// SPEC §4.4: whoever answers every question with a number that settles
+// nothing (a robot that does not mark itself, a hesitant customer) is asked
+// at most three questions in a row; the next message is attached without
+// a reply, so that no exchange of questions loops.
+func TestQuestionsInARowEnd(t *testing.T) {
+	desk := newCorpusDesk(t)
+	ctx := context.Background()
+	l := desk.fresh(t)
+	in := newIntake(t, l, 0)
+	out, err := in.Ingest(ctx, bytes.NewReader(message("m0", "", "Licences", "Merci d'ajouter des licences Business Premium.")), mailintake.Source{}, false)
+	if err != nil || out.Reply == nil || out.Status != ledger.StatusNeedsClarification {
+		t.Fatalf("first message: %v, %s", err, out.Status)
+	}
+	replies := 1
+	for i := 1; i <= 5; i++ {
+		id := fmt.Sprintf("m%d", i)
+		text := fmt.Sprintf("Probably %d.", i+2)
+		next, err := in.Ingest(ctx, bytes.NewReader(message(id, out.Reply.MessageID, "Re: Licences", text)), mailintake.Source{}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(next.Result.Ops) > 0 {
+			t.Fatalf("message %d: ops %v from a ticket number", i, next.Result.Ops)
+		}
+		if next.Reply == nil {
+			if next.Status != ledger.StatusIgnored {
+				t.Fatalf("message %d: %s without a reply", i, next.Status)
+			}
+			break
+		}
+		replies++
+		out = next
+	}
+	if replies != 3 { // the first question and two more (maxQuestionsInARow)
+		t.Errorf("%d questions in a row, want 3", replies)
+	}
+	mustCheck(t, l)
+}
+
 // Issue 9: a question about the tenant's own licences is answered with the
 // figures and changes nothing (status answered, SPEC §6).
 func TestQuestionsAreAnsweredThroughTheIntake(t *testing.T) {

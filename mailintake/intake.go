@@ -237,6 +237,14 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 		}
 		return in.record(ctx, req, ledger.Result{Status: ledger.StatusAnswered, Answer: &ans, Understood: nil}, true)
 	}
+	if conv != nil && len(reading.Ops) == 0 && conv.askedInARow() >= maxQuestionsInARow {
+		// The desk asked this thread the same kind of question several
+		// times and the answers still settle nothing: a robot that does
+		// not mark itself, or a customer who will write again. Attached,
+		// not answered, so that no exchange of questions can loop.
+		in.log.Info("mail attached without a reply: questions in a row", "request", conv.req.ID)
+		return in.attach(ctx, req, conv.req.ID)
+	}
 	if len(reading.Issues) > 0 || len(reading.Ops) == 0 {
 		res := ledger.Result{Status: ledger.StatusNeedsClarification, Understood: reading.Ops}
 		for _, is := range reading.Issues {

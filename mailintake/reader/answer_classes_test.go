@@ -379,6 +379,11 @@ func TestAnswersThatDoNotSettleTheQuestionAreAskedAgain(t *testing.T) {
 			issues: codes(ledger.AmbiguousProduct)},
 		{name: "the usual Exchange Online", body: "Just the usual Exchange Online mailbox licence, thanks.", ctx: exoCtx,
 			issues: codes(ledger.AmbiguousProduct)},
+		{name: "probably 3, short", body: "Probably 3.", ctx: basicQtyCtx, issues: codes(ledger.QuantityMissing)},
+		{name: "je pense 4, court", body: "Je pense 4.", ctx: spbQtyCtx, issues: codes(ledger.QuantityMissing)},
+		{name: "probably the Plan 2 one", body: "Probably the Plan 2 one.", ctx: exoCtx, issues: codes(ledger.AmbiguousProduct)},
+		{name: "peut-être le Microsoft", body: "Peut-être le Microsoft.", ctx: twoE3Ctx, opt: bothE3, issues: codes(ledger.AmbiguousProduct)},
+		{name: "maybe bob", body: "Maybe bob@contoso.com?", ctx: e3UserCtx, issues: codes(ledger.InvalidRequest)},
 		// Not asked again.
 		{name: "will get back to you", body: "Thanks, I'll check with Fiona and get back to you.", ctx: exoCtx, issues: none},
 		{name: "je reviens vers vous", body: "Merci, je regarde en interne et je reviens vers vous.", ctx: spbQtyCtx, issues: none},
@@ -479,5 +484,18 @@ func TestPronounsTotalsAndNumbersLeftOver(t *testing.T) {
 		{name: "make that two after the product is asked", body: "P1 please – and make that two rather than one.", ctx: entra,
 			issues: codes(ledger.QuantityMissing), partial: &ledger.Op{Kind: ledger.OpAdd, SKU: "AAD_PREMIUM"}},
 		{name: "the one P1 confirms", body: "Please go ahead with the one Entra ID P1.", ctx: entra, ops: ops(add(1, "AAD_PREMIUM"))},
+	})
+}
+
+// A number the writer doubts is asked about, in a new message as in an
+// answer (SPEC §4.2); a courtesy before the verb is no doubt.
+func TestADoubtedNumberIsAsked(t *testing.T) {
+	runAnswerCases(t, []answerCase{
+		{name: "add probably 3", body: "Please add probably 3 Business Premium licences.", issues: codes(ledger.QuantityMissing)},
+		{name: "add 3, probably", body: "Please add 3 Business Premium, probably.", issues: codes(ledger.QuantityMissing)},
+		{name: "sans doute 3", body: "Merci d'ajouter sans doute 3 licences Business Premium.", issues: codes(ledger.QuantityMissing)},
+		{name: "4 probablement", body: "Merci d'ajouter 4 licences Business Premium, probablement.", issues: codes(ledger.QuantityMissing)},
+		{name: "could you possibly add 2 is politeness", body: "Could you possibly add 2 Business Premium licences?", ops: ops(add(2, spb))},
+		{name: "a doubt about something else", body: "Please add 3 Business Premium. We will probably need more next year.", ops: ops(add(3, spb))},
 	})
 }

@@ -117,7 +117,18 @@ func (st *state) answerPools(d *doc) pools {
 	// qui utilise déjà Business Premium" describes.
 	parts := d.answerParts()
 	p.answers = parts
-	gives := func(k int) bool { return !excluded[k] && (asking[d.sentAt[k]] || parts[k]) }
+	// A sentence that doubts ("probably 3", "je pense 4") gives nothing:
+	// what it names is asked again (speaksOf), never read.
+	doubts := make([]bool, len(d.sents))
+	for si := range d.sents {
+		s := &d.sents[si]
+		if doubts[si] = d.anyPhrase(s.lo, s.hi, doubtP); doubts[si] {
+			for k := s.lo; k < s.hi; k++ {
+				parts[k] = false // nor does it tell the candidates apart
+			}
+		}
+	}
+	gives := func(k int) bool { return !excluded[k] && !doubts[d.sentAt[k]] && (asking[d.sentAt[k]] || parts[k]) }
 	for i := range d.prods {
 		if m := &d.prods[i]; !m.negated && gives(m.lo) {
 			p.prods = append(p.prods, m)

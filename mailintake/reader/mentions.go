@@ -1081,6 +1081,35 @@ func (d *doc) transition(q, r *qmention) bool {
 	return (j.fold == "up" || j.fold == "down" || j.fold == "jusque") && (k.fold == "to" || k.fold == "a")
 }
 
+// doubtAdverbsP after a number make it uncertain: "add 3 E3, probably".
+var doubtAdverbsP = phrases([]string{"probably"}, []string{"probablement"}, []string{"maybe"}, []string{"perhaps"},
+	[]string{"possibly"}, []string{"peut", "etre"}, []string{"sans", "doute"}, []string{"likely"})
+
+// doubted reports a doubt written right before the number ("probably 3",
+// "je pense 4": "could you possibly add 2" is politeness) or a doubt
+// adverb a few words after it in its sentence ("add 3 E3, probably").
+func (d *doc) doubted(q *qmention) bool {
+	pv := d.prevWords(q.lo, 2)
+	for n := 1; n <= len(pv); n++ {
+		start := pv[n-1]
+		for _, ph := range doubtP[d.toks[start].fold] {
+			if len(ph) == n && d.matchAt(start, q.lo, ph) {
+				return true
+			}
+		}
+	}
+	for k, words := q.hi, 0; k < len(d.toks) && words < 5 && !d.isStop(k) && !d.toks[k].line; k++ {
+		if d.toks[k].kind == tPunct {
+			continue
+		}
+		if d.phraseAt(k, len(d.toks), doubtAdverbsP) {
+			return true
+		}
+		words++
+	}
+	return false
+}
+
 // corrections reads a number the writer takes back: "trois, non pardon,
 // quatre", "3 – sorry, I mean 4" (the first is withdrawn) and "two rather
 // than one", "4 au lieu de 3" (the second is). The one left covers the
@@ -1186,6 +1215,11 @@ func (d *doc) transitions() {
 	d.corrections()
 	for qi := range d.qtys {
 		q := &d.qtys[qi]
+		if d.doubted(q) {
+			// "probably 3", "sans doute 3", "je pense 4", "add 3 E3,
+			// probably": not one certain number (SPEC §4.2), asked about.
+			q.status = max(q.status, qFuzzy)
+		}
 		for _, k := range d.prevWords(q.lo, 1) {
 			if itemNegation(d, k) {
 				q.negated = true
