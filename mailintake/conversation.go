@@ -18,6 +18,10 @@ const maxTurns = 10
 type conversation struct {
 	req ledger.Request
 	res ledger.Result
+	// asked is the result whose questions the answer may complete: res,
+	// or, when res only answered a question of the customer's in the
+	// middle of the conversation, the request before it that asked.
+	asked ledger.Result
 }
 
 // continuation finds the conversation a message continues: the request its
@@ -38,10 +42,23 @@ func (in *Intake) continuation(ctx context.Context, msg *decode.Message, req led
 	if err != nil {
 		return nil, err
 	}
-	if in.ledger.Clock().Now().Sub(res.At) > ledger.PendingLifetime {
+	now := in.ledger.Clock().Now()
+	if now.Sub(res.At) > ledger.PendingLifetime {
 		return nil, nil // a conversation older than 30 days: a new request
 	}
-	return &conversation{req: earlier, res: res}, nil
+	c := &conversation{req: earlier, res: res, asked: res}
+	if res.Status == ledger.StatusAnswered && earlier.Continues != "" {
+		// "How many free P2 do we have?" answered in the middle of a
+		// question: the answer after it still completes that question.
+		_, before, err := in.ledger.Recorded(ctx, req.Tenant, earlier.Continues)
+		switch {
+		case err == nil && before.Status == ledger.StatusNeedsClarification && now.Sub(before.At) <= ledger.PendingLifetime:
+			c.asked = before
+		case err != nil && !errors.Is(err, ledger.ErrUnknownRequest):
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // maxQuestionsInARow is how many questions in a row the desk asks in one
@@ -88,11 +105,12 @@ func onlyNoRequest(issues []reader.Issue) bool {
 // context is what the earlier request leaves for an answer to complete
 // (SPEC §4.6): what it understood and what it asked.
 func (c *conversation) context() *reader.Context {
-	understood := c.res.Understood
+	res := c.asked
+	understood := res.Understood
 	if len(understood) == 0 {
-		for _, o := range c.res.Ops {
+		for _, o := range res.Ops {
 			understood = append(understood, ledger.Op{Kind: o.Op, SKU: o.SKU, Quantity: o.Quantity, Users: o.Users, To: o.To})
 		}
 	}
-	return &reader.Context{Understood: understood, Missing: c.res.Errors, Refused: c.res.Status == ledger.StatusRefused}
+	return &reader.Context{Understood: understood, Missing: res.Errors, Refused: res.Status == ledger.StatusRefused}
 }

@@ -254,6 +254,7 @@ var convSets = []struct {
 	{"testdata/conversations", 40},
 	{"testdata/conversations-heldout", 20},
 	{"testdata/conversations-unseen", 20},
+	{"testdata/conversations-blind", 20},
 }
 
 // convCase is one conversation of cases.yaml.

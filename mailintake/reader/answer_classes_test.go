@@ -499,3 +499,50 @@ func TestADoubtedNumberIsAsked(t *testing.T) {
 		{name: "a doubt about something else", body: "Please add 3 Business Premium. We will probably need more next year.", ops: ops(add(3, spb))},
 	})
 }
+
+// An answer that cancels the operation asked about, or makes a request of
+// its own about the product, answers no question: "il nous reste 2
+// licences libres : inutile d'en acheter" buys nothing, "pouvez-vous
+// retirer 2 des 3 licences" adds nothing, and a number in a clause that
+// asks nothing ("deux des arrivées sont reportées") counts nothing.
+func TestAnswersThatCancelOrSupersedeTheQuestion(t *testing.T) {
+	standardQty := &Context{Missing: []ledger.Error{question(ledger.QuantityMissing, "Merci d'ajouter des licences Business Standard.",
+		ledger.Op{Kind: ledger.OpAdd, SKU: standard})}}
+	runAnswerCases(t, []answerCase{
+		{name: "inutile d'en acheter, attribuez", body: "Il nous reste 2 licences libres : inutile d'en acheter. Attribuez simplement Business Premium à alice@contoso.com.",
+			ctx: spbQtyCtx, ops: ops(assign(spb, "alice@contoso.com"))},
+		{name: "no need to buy, assign", body: "We still have 2 free licences, so no need to buy any. Please assign Business Basic to bob@contoso.com.",
+			ctx: basicQtyCtx, ops: ops(assign(basic, "bob@contoso.com"))},
+		{name: "pas besoin d'en ajouter", body: "Finalement, pas besoin d'en ajouter, merci.", ctx: spbQtyCtx, issues: none},
+		{name: "retirer 2 des 3 instead", body: "Finalement, deux des arrivées sont reportées à mars : pouvez-vous retirer 2 des 3 licences Business Standard ajoutées aujourd'hui ?",
+			ctx: standardQty, ops: ops(remove(2, standard))},
+		{name: "remove 1 instead", body: "Change of plan: two starters were postponed, so please remove 1 Business Basic licence instead.",
+			ctx: basicQtyCtx, ops: ops(remove(1, basic))},
+	})
+}
+
+// Classes found by the blind conversations: a telephone's digits are no
+// leftover number, a form's "How many: 3" answers, a choice by price is
+// asked, a contrast after the product leaves it the answer, and
+// "réattribuer" assigns.
+func TestBlindSetClasses(t *testing.T) {
+	standardQty := &Context{Missing: []ledger.Error{question(ledger.AmbiguousProduct, "Pourriez-vous ajouter 3 licences Business ?",
+		ledger.Op{Kind: ledger.OpAdd, Quantity: 3}, spb, standard)}}
+	exoQty := &Context{Missing: []ledger.Error{
+		question(ledger.AmbiguousProduct, "Can you add some Exchange Online licences?", ledger.Op{Kind: ledger.OpAdd}, exoPlan1, exoPlan2),
+		question(ledger.QuantityMissing, "Can you add some Exchange Online licences?", ledger.Op{Kind: ledger.OpAdd}),
+	}}
+	runAnswerCases(t, []answerCase{
+		{name: "a telephone in the signature", body: "Il s'agit de O365_BUSINESS_PREMIUM.\n\nClaire Moreau\n7 impasse des Verriers, 69005 Lyon – 04 78 00 12 34",
+			ctx: standardQty, opt: bothE3, ops: ops(add(3, standard))},
+		{name: "a form's how many", body: "Sorry, should have been clearer:\n\n• Product: Exchange Online (Plan 1)\n• How many: 3\n\nCheers,\nDavid",
+			ctx: exoQty, ops: ops(add(3, exoPlan1))},
+		{name: "la moins chère", body: "Prenez la moins chère des deux, ce sont juste des stagiaires.", ctx: twoE3Ctx, opt: bothE3,
+			issues: codes(ledger.AmbiguousProduct)},
+		{name: "the cheaper one", body: "Whichever is cheaper, please.", ctx: exoCtx, issues: codes(ledger.AmbiguousProduct)},
+		{name: "X, pas la suite complète", body: "Pardon : ce sont les Microsoft 365 Business Premium, pas la suite complète.",
+			ctx: twoE3Ctx, opt: bothE3, ops: ops(add(2, spb))},
+		{name: "réattribuer", body: "Merci de réattribuer la licence Office 365 E3 à bob@contoso.com.", ops: ops(assign(e3, "bob@contoso.com"))},
+		{name: "reassign", body: "Please reassign the Office 365 E3 licence to bob@contoso.com.", ops: ops(assign(e3, "bob@contoso.com"))},
+	})
+}

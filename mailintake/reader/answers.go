@@ -83,9 +83,13 @@ func (d *doc) partBreak(k, hi int) bool {
 // remarkOpeners after a comma open a remark of its own: a relative clause
 // (", qui rejoint l'équipe finance", ", who starts on Monday"), a
 // comparison (", comme pour le reste du service", ", like the other
-// shops") or a consequence (", so three it is", ", donc quatre").
+// shops"), a consequence (", so three it is", ", donc quatre") or a
+// contrast (", pas la suite complète").
 var remarkOpeners = wordSet("qui", "lequel", "laquelle", "lesquels", "lesquelles", "dont", "who", "whom", "whose", "which",
-	"comme", "like", "so", "donc", "therefore")
+	"comme", "like", "so", "donc", "therefore",
+	// a contrast: "les Applications Microsoft 365 pour les entreprises,
+	// pas la suite complète", "Plan 1, not Plan 2"
+	"pas", "not", "non")
 
 // answeringPart reports whether [lo, hi) is short enough to be an answer,
 // and neither describes (a verb of having) nor denies.

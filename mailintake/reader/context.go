@@ -43,8 +43,12 @@ type pools struct {
 	// (see answeringPart).
 	answers []bool
 	each    bool // "3 of each", "3 de chaque": one number for every question
-	more    bool // "de plus", "more"
-	total   bool // "au total", "in total"
+	// requested are the products of the answer's requests of their own
+	// ("pouvez-vous retirer 2 des 3 licences Business Standard ?"): a
+	// question about one of them is superseded.
+	requested []string
+	more      bool // "de plus", "more"
+	total     bool // "au total", "in total"
 }
 
 // openQuestions are the earlier result's questions that carry a Partial.
@@ -85,15 +89,22 @@ func sameOperation(prev, e ledger.Error) bool {
 func (st *state) answerPools(d *doc) pools {
 	var p pools
 	excluded := make([]bool, len(d.toks))
-	asking := make([]bool, len(d.sents)) // sentences with a verb of request
+	// The clauses with a verb of request: "il en faudrait 3", not
+	// "deux des arrivées sont reportées" in the same sentence.
+	asking := make([]bool, len(d.toks))
 	for _, s := range d.segments() {
 		for _, c := range d.clauses(s) {
 			if c.verb >= 0 && d.skipReason(c) == "" {
-				asking[d.sentAt[c.verb]] = true
+				for k := c.lo; k < c.hi; k++ {
+					asking[k] = true
+				}
 			}
 			if c.verb >= 0 && d.hasProduct(c.lo, c.hi) && (d.countsSeats(c) || d.hasEmail(c.lo, c.hi)) {
 				for k := c.lo; k < c.hi; k++ {
 					excluded[k] = true
+					if m := d.prodAt[k]; m >= 0 && !d.prods[m].negated {
+						p.requested = append(p.requested, d.prods[m].skus...)
+					}
 				}
 			}
 		}
@@ -103,7 +114,17 @@ func (st *state) answerPools(d *doc) pools {
 		// d'Office 365 E3 avons-nous ?" names a product to answer about,
 		// not the one to order.
 		if s := &d.sents[si]; s.cond || s.interrog && (s.topic != 0 || d.anyWord(s.lo, s.hi, interrogatives)) {
-			for k := s.lo; k < s.hi; k++ {
+			hi := s.hi
+			if !s.cond {
+				// "• How many: 3": a form's label asks, its value answers.
+				for k := s.lo; k < s.hi; k++ {
+					if d.toks[k].kind == tPunct && d.toks[k].lower == ":" {
+						hi = k
+						break
+					}
+				}
+			}
+			for k := s.lo; k < hi; k++ {
 				excluded[k] = true
 			}
 		}
@@ -128,7 +149,7 @@ func (st *state) answerPools(d *doc) pools {
 			}
 		}
 	}
-	gives := func(k int) bool { return !excluded[k] && !doubts[d.sentAt[k]] && (asking[d.sentAt[k]] || parts[k]) }
+	gives := func(k int) bool { return !excluded[k] && !doubts[d.sentAt[k]] && (asking[k] || parts[k]) }
 	for i := range d.prods {
 		if m := &d.prods[i]; !m.negated && gives(m.lo) {
 			p.prods = append(p.prods, m)
@@ -235,6 +256,17 @@ func (st *state) complete(d *doc, ctx *Context, used []bool) bool {
 	var done []ledger.Op
 	var narrower, open []Issue
 	took := false
+	// "Inutile d'en acheter", or a request of its own about the product
+	// ("retirer 2 des 3 licences Business Standard"): the question is no
+	// longer asked, nor answered; what is left of the answer is read as a
+	// message of its own.
+	cancelled := d.cancelledKinds()
+	qs = slices.DeleteFunc(qs, func(q ledger.Error) bool {
+		return cancelled[q.Partial.Kind] || q.Partial.SKU != "" && slices.Contains(p.requested, q.Partial.SKU)
+	})
+	if len(qs) == 0 {
+		return false
+	}
 	for _, q := range qs {
 		ops, is, filled := st.fill(d, q, &p, used)
 		switch {
@@ -327,15 +359,57 @@ func (st *state) retry(d *doc, ctx *Context, used []bool) bool {
 	return true
 }
 
+// cancelP say that an operation is no longer wanted.
+var cancelP = phrases([]string{"inutile", "de"}, []string{"pas", "besoin", "de"}, []string{"plus", "besoin", "de"},
+	[]string{"pas", "la", "peine", "de"}, []string{"no", "need", "to"}, []string{"no", "need", "for"},
+	[]string{"not", "need", "to"}, []string{"no", "longer", "need"}, []string{"do", "not", "need", "to"})
+
+// cancelledKinds are the operations the answer says are no longer wanted:
+// a verb of request in a sentence that cancels or denies it ("inutile d'en
+// acheter", "please don't add any").
+func (d *doc) cancelledKinds() map[ledger.OpKind]bool {
+	out := map[ledger.OpKind]bool{}
+	for si := range d.sents {
+		s := &d.sents[si]
+		if !d.anyPhrase(s.lo, s.hi, cancelP) && !d.anyWord(s.lo, s.hi, negationWords) {
+			continue
+		}
+		for k := s.lo; k < s.hi; k++ {
+			v, ok := d.trigger(k)
+			if !ok {
+				continue
+			}
+			switch v.class {
+			case cAdd, cBuy, cInc:
+				out[ledger.OpAdd] = true
+			case cRemove, cDec:
+				out[ledger.OpRemove] = true
+			case cAssign:
+				out[ledger.OpAssign] = true
+			case cUnassign:
+				out[ledger.OpUnassign] = true
+			}
+		}
+	}
+	return out
+}
+
 // unusedNumber returns an exact number of the answer that no completion
-// took, nor a request of its own will read, or nil.
+// took, nor a request of its own will read, or nil. A large bare number
+// ("69005 Lyon" in a signature) is an address or a reference, not seats.
 func (st *state) unusedNumber(d *doc, p *pools, used []bool) *qmention {
 	for _, q := range p.qtys {
-		if !used[q.lo] && !d.describes(q) && !d.countsOther(q) {
+		if !used[q.lo] && !d.describes(q) && !d.countsOther(q) && (q.value < 1000 || d.countsLicences(q)) && !d.inNumberRun(q) {
 			return q
 		}
 	}
 	return nil
+}
+
+// inNumberRun reports a number next to another number: a telephone ("04
+// 78 00 12 34"), a reference, never a count of seats on its own.
+func (d *doc) inNumberRun(q *qmention) bool {
+	return q.lo > 0 && d.toks[q.lo-1].kind == tNum || q.hi < len(d.toks) && d.toks[q.hi].kind == tNum
 }
 
 // sentenceText is the text of the sentence holding token k.
@@ -375,8 +449,8 @@ func (st *state) speaksOf(d *doc, qs []ledger.Error, p *pools) bool {
 			if fam, _, _ := st.ix.familyIn(d, &anywhere, make([]bool, len(d.toks))); len(intersect(fam, q.Candidates)) > 0 {
 				return true
 			}
-			if d.anyPhrase(0, n, sameAsP) {
-				return true // "same as last time": which one is not certain
+			if d.anyPhrase(0, n, sameAsP) || d.anyPhrase(0, n, byAttributeP) {
+				return true // "same as last time", "the cheaper one": which one is not certain
 			}
 			about = d.mentions(p, func(k int) bool {
 				t := d.toks[k]
@@ -447,6 +521,13 @@ var absenceP = phrases([]string{"i", "am", "out", "of"}, []string{"i", "am", "aw
 // eachP give one number for every product asked about.
 var eachP = phrases([]string{"of", "each"}, []string{"each"}, []string{"de", "chaque"}, []string{"chacun"},
 	[]string{"chacune"}, []string{"pour", "chaque"})
+
+// byAttributeP choose a product by what the desk's question did not show:
+// asked again, never guessed.
+var byAttributeP = phrases([]string{"moins", "chere"}, []string{"moins", "cher"}, []string{"plus", "chere"},
+	[]string{"plus", "cher"}, []string{"cheaper"}, []string{"cheapest"}, []string{"less", "expensive"},
+	[]string{"the", "best"}, []string{"the", "better"}, []string{"la", "meilleure"}, []string{"le", "meilleur"},
+	[]string{"la", "plus", "complete"}, []string{"the", "full", "one"}, []string{"the", "basic", "one"})
 
 // sameAsP name a product by reference to an earlier one: the desk cannot
 // know which, and asks.

@@ -194,7 +194,7 @@ func init() {
 	addVerb("fallait", verbInfo{class: cNeed, form: fPast, needsTarget: false})
 	addVerb("faudra", verbInfo{class: cNeed, form: fFuture, needsTarget: false})
 
-	for _, s := range []string{"attribu", "assign", "affect", "donn", "allou"} {
+	for _, s := range []string{"attribu", "assign", "affect", "donn", "allou", "réattribu", "reattribu", "réassign", "reassign", "réaffect", "reaffect", "redonn"} {
 		frER(s, verbInfo{class: cAssign})
 	}
 	nouns(cAssign, false, "attribution", "affectation", "assignation")
@@ -237,6 +237,7 @@ func init() {
 	enVerb(cSet, true, "change", "changed")
 	enVerb(cSet, true, "update", "updated")
 	enVerb(cSet, true, "modify", "modified")
+	enVerb(cAssign, false, "reassign", "reassigned")
 	// "make it a total of 5", "make it 5 in total": a new total, only
 	// with one ("make sure to add 5" names none).
 	enVerb(cSet, true, "make", "made")
