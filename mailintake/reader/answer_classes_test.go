@@ -546,3 +546,26 @@ func TestBlindSetClasses(t *testing.T) {
 		{name: "reassign", body: "Please reassign the Office 365 E3 licence to bob@contoso.com.", ops: ops(assign(e3, "bob@contoso.com"))},
 	})
 }
+
+// A signature answers nothing, after a refusal as after a question: its
+// "étage 3" or "Unit 4" is no number of seats, its address no user. Found
+// by probing the retry after a refusal: "étage 3" bought 3 seats.
+func TestASignatureAnswersNothing(t *testing.T) {
+	refused := &Context{Understood: []ledger.Op{add(50, e1)},
+		Missing: []ledger.Error{{Code: ledger.InsufficientCredit, Message: "credit limit"}}, Refused: true}
+	runAnswerCases(t, []answerCase{
+		{name: "étage 3 after a refusal", body: "Ok, merci pour l'explication.\n\nJean Dupont\nBâtiment B, étage 3", ctx: refused, issues: none},
+		{name: "Unit 4 after a refusal", body: "Ok. Priya\nUnit 4, Dockside Business Park", ctx: refused, issues: none},
+		{name: "Unit 4 after a question", body: "Thanks!\n\nPriya\nUnit 4, Dockside Business Park", ctx: spbQtyCtx, issues: none},
+		{name: "an address in the signature is no user", body: "Thanks!\n\nJean\nhelpdesk@contoso.com", ctx: e3UserCtx, issues: none},
+		{name: "merci puis une adresse de signature", body: "Merci beaucoup,\n\nMarc Lefort\nSupport informatique\nhelpdesk@contoso.com",
+			ctx: e3UserCtx, issues: none},
+		// Not a signature: a request after the thanks, an answer that is
+		// only an address.
+		{name: "a request after the thanks", body: "Merci !\n\nPouvez-vous l'attribuer à dave@contoso.com ?\n\nJean", ctx: e3UserCtx,
+			ops: ops(assign(e3, "dave@contoso.com"))},
+		{name: "an address alone answers", body: "Merci !\n\nalice@contoso.com", ctx: e3UserCtx, ops: ops(assign(e3, "alice@contoso.com"))},
+		{name: "3 please, then a signature", body: "3 please.\n\nCheers,\nPriya\nUnit 4, Dockside Business Park", ctx: basicQtyCtx,
+			ops: ops(add(3, basic))},
+	})
+}

@@ -138,6 +138,11 @@ func (st *state) answerPools(d *doc) pools {
 	// qui utilise déjà Business Premium" describes.
 	parts := d.answerParts()
 	p.answers = parts
+	// A signature after a closing courtesy ("Thanks!\n\nJean\nhelpdesk@…")
+	// answers nothing: its address is no user, its "Unit 4" no number.
+	for k := d.signatureStart(); k < len(d.toks); k++ {
+		excluded[k] = true
+	}
 	// A sentence that doubts ("probably 3", "je pense 4") gives nothing:
 	// what it names is asked again (speaksOf), never read.
 	doubts := make([]bool, len(d.sents))
@@ -157,7 +162,7 @@ func (st *state) answerPools(d *doc) pools {
 	}
 	for i := range d.qtys {
 		q := &d.qtys[i]
-		if q.negated || excluded[q.lo] || d.countsOther(q) || !gives(q.lo) && !d.countsLicences(q) {
+		if q.negated || excluded[q.lo] || d.countsOther(q) || d.labelled(q) || !gives(q.lo) && !d.countsLicences(q) {
 			continue
 		}
 		switch q.status {
@@ -406,6 +411,105 @@ func (st *state) unusedNumber(d *doc, p *pools, used []bool) *qmention {
 	return nil
 }
 
+// closingWords make up a closing courtesy line: "Thanks!", "Merci,",
+// "Cordialement", "Best regards,", "Bonne journée".
+var closingWords = wordSet("thanks", "thank", "you", "merci", "cordialement", "regards", "best", "kind", "cheers", "bien",
+	"a", "vous", "bonne", "journee", "soiree", "salutations", "sinceres", "many", "much", "very", "again", "encore",
+	"d", "de", "avance", "in", "advance", "warm", "warmly", "all", "the", "bests", "yours", "sincerely", "amities",
+	"bisous", "belle", "fin", "semaine", "week", "end", "have", "nice", "good", "day", "weekend", "beaucoup",
+	"infiniment", "lot", "so", "tout", "pour")
+
+// signatureStart returns the first token of a trailing signature: the
+// lines after the last line that is only a closing courtesy, when they
+// are short, ask nothing and hold more than an address (a name, a title).
+// len(d.toks) when there is none.
+func (d *doc) signatureStart() int {
+	none := len(d.toks)
+	// The starts of the lines.
+	var starts []int
+	for k := range d.toks {
+		if k == 0 || d.toks[k].line {
+			starts = append(starts, k)
+		}
+	}
+	lineEnd := func(i int) int {
+		if i+1 < len(starts) {
+			return starts[i+1]
+		}
+		return len(d.toks)
+	}
+	for i := len(starts) - 2; i >= 0; i-- {
+		lo, hi := starts[i], lineEnd(i)
+		if !d.closingLine(lo, hi) {
+			continue
+		}
+		// The lines after it must look like a signature.
+		name := false
+		for j := i + 1; j < len(starts); j++ {
+			a, b := starts[j], lineEnd(j)
+			words, emails := 0, 0
+			for k := a; k < b; k++ {
+				switch t := d.toks[k]; {
+				case t.kind == tEmail:
+					emails++
+				case t.kind == tWord:
+					words++
+					if _, ok := d.trigger(k); ok {
+						return none
+					}
+				}
+				if d.prodAt[k] >= 0 {
+					return none
+				}
+			}
+			if words > 8 {
+				return none
+			}
+			name = name || words > 0 && emails == 0
+		}
+		if !name {
+			return none
+		}
+		return lineEnd(i)
+	}
+	return none
+}
+
+// closingLine reports a line of only closing courtesy words and
+// punctuation.
+func (d *doc) closingLine(lo, hi int) bool {
+	any := false
+	for k := lo; k < hi; k++ {
+		t := d.toks[k]
+		if t.kind == tPunct {
+			continue
+		}
+		if t.kind != tWord || !closingWords[t.fold] {
+			return false
+		}
+		any = true
+	}
+	return any
+}
+
+// labelNouns name what a number after them identifies: "étage 3", "Unit
+// 4", "poste 204", "ticket 4521".
+var labelNouns = wordSet("etage", "floor", "bureau", "office", "salle", "room", "poste", "ext", "extension", "unit", "batiment",
+	"building", "bat", "suite", "page", "section", "article", "ligne", "line", "niveau", "level", "porte", "door", "box", "bp",
+	"cedex", "ref", "reference", "ticket", "numero", "number", "no", "version", "tranche", "lot", "phase", "etape", "step",
+	"option", "case", "dossier", "file", "order", "commande", "facture", "invoice", "road", "street", "rue", "avenue", "lane")
+
+// labelled reports a number that identifies rather than counts: right
+// after a label noun ("Unit 4, Dockside Business Park", "étage 3").
+func (d *doc) labelled(q *qmention) bool {
+	k := q.lo - 1
+	if k < 0 || d.toks[q.lo].line {
+		return false
+	}
+	t := d.toks[k]
+	return t.kind == tWord && d.prodAt[k] < 0 && labelNouns[t.fold]
+}
+
 // inNumberRun reports a number next to another number: a telephone ("04
 // 78 00 12 34"), a reference, never a count of seats on its own.
 func (d *doc) inNumberRun(q *qmention) bool {
@@ -461,7 +565,8 @@ func (st *state) speaksOf(d *doc, qs []ledger.Error, p *pools) bool {
 			})
 		case q.Code == ledger.QuantityMissing || q.Code == ledger.InvalidQuantity:
 			about = d.mentions(p, func(k int) bool {
-				return d.qtyAt[k] >= 0 && !d.qtys[d.qtyAt[k]].negated || vagueQuantities[d.toks[k].fold]
+				return d.qtyAt[k] >= 0 && !d.qtys[d.qtyAt[k]].negated && !d.labelled(&d.qtys[d.qtyAt[k]]) ||
+					vagueQuantities[d.toks[k].fold]
 			})
 		case q.Partial != nil && (q.Partial.Kind == ledger.OpAssign || q.Partial.Kind == ledger.OpUnassign ||
 			q.Partial.Kind == ledger.OpSwitch) && len(q.Partial.Users) == 0:
