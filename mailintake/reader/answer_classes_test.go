@@ -569,3 +569,19 @@ func TestASignatureAnswersNothing(t *testing.T) {
 			ops: ops(add(3, basic))},
 	})
 }
+
+// A number per something, or taken back in the next sentence, is no
+// certain number of seats: asked.
+func TestNumbersPerSomethingOrTakenBackLaterAreAsked(t *testing.T) {
+	runAnswerCases(t, []answerCase{
+		{name: "2 for each of our 3 offices", body: "Add 2 Business Premium for each of our 3 offices.", issues: codes(ledger.QuantityMissing)},
+		{name: "2 par bureau", body: "Merci d'ajouter 2 licences Business Premium par bureau.", issues: codes(ledger.QuantityMissing)},
+		{name: "no wait, 6", body: "Please add 5 Business Premium. No wait, 6.", issues: codes(ledger.QuantityMissing)},
+		{name: "non pardon, 6", body: "Merci d'ajouter 5 licences Business Premium. Non pardon, 6.", issues: codes(ledger.QuantityMissing)},
+		{name: "not 4 stays 5", body: "Please add 5 Business Premium, not 4.", ops: ops(add(5, spb))},
+		{name: "3 of each in an answer still counts each", body: "3 of each please.", ctx: &Context{Missing: []ledger.Error{
+			question(ledger.QuantityMissing, "Some E3 and some Visio, please.", ledger.Op{Kind: ledger.OpAdd, SKU: m365e3}),
+			question(ledger.QuantityMissing, "Some E3 and some Visio, please.", ledger.Op{Kind: ledger.OpAdd, SKU: visioPlan}),
+		}}, ops: ops(add(3, m365e3), add(3, visioPlan))},
+	})
+}

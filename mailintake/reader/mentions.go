@@ -1102,13 +1102,19 @@ func (d *doc) doubted(q *qmention) bool {
 		if d.toks[k].kind == tPunct {
 			continue
 		}
-		if d.phraseAt(k, len(d.toks), doubtAdverbsP) {
+		if d.phraseAt(k, len(d.toks), doubtAdverbsP) || d.phraseAt(k, len(d.toks), perP) {
+			// "add 3 E3, probably"; "2 for each of our 3 offices": how
+			// many in all is not written.
 			return true
 		}
 		words++
 	}
 	return false
 }
+
+// perP make a number count per something: the total is not written.
+var perP = phrases([]string{"for", "each"}, []string{"per"}, []string{"pour", "chaque"}, []string{"pour", "chacun"},
+	[]string{"pour", "chacune"}, []string{"par"})
 
 // corrections reads a number the writer takes back: "trois, non pardon,
 // quatre", "3 – sorry, I mean 4" (the first is withdrawn) and "two rather
@@ -1126,6 +1132,10 @@ func (d *doc) corrections() {
 			drop[a+1] = true
 			q.hi = r.hi
 			a++
+		case corrNextSentence:
+			// "Please add 5 E3. No wait, 6.": which one stands is not
+			// certain across sentences; asked.
+			q.status = max(q.status, qFuzzy)
 		}
 	}
 	d.dropQuantities(drop)
@@ -1137,6 +1147,7 @@ const (
 	corrNone      correction = iota
 	corrTakesBack            // "3, non pardon, 4": the first is withdrawn
 	corrInsteadOf            // "2 rather than 1": the second is
+	corrNextSentence         // "add 5 E3. No wait, 6.": taken back in the next sentence
 )
 
 var (
@@ -1157,15 +1168,22 @@ func (d *doc) between(lo, hi int) correction {
 	if hi-lo > 8 {
 		return corrNone
 	}
+	// After a sentence stop, only the words of the next sentence count:
+	// "Please add 5 E3. No wait, 6."
+	stopped := false
+	for k := hi - 1; k >= lo; k-- {
+		if d.isStop(k) {
+			lo, stopped = k+1, true
+			break
+		}
+	}
 	var words []int
 	for k := lo; k < hi; k++ {
 		if t := d.toks[k]; t.kind != tPunct {
-			if t.kind != tWord || t.line && t.blank {
+			if t.kind != tWord || t.line && t.blank && !stopped {
 				return corrNone
 			}
 			words = append(words, k)
-		} else if d.isStop(k) {
-			return corrNone
 		}
 	}
 	if len(words) == 0 {
@@ -1184,7 +1202,10 @@ func (d *doc) between(lo, hi int) correction {
 		}
 		marked = marked || takeBackMarks[f]
 	}
-	if marked {
+	switch {
+	case marked && stopped:
+		return corrNextSentence
+	case marked:
 		return corrTakesBack
 	}
 	return corrNone
