@@ -1144,10 +1144,10 @@ func (d *doc) corrections() {
 type correction int
 
 const (
-	corrNone      correction = iota
-	corrTakesBack            // "3, non pardon, 4": the first is withdrawn
-	corrInsteadOf            // "2 rather than 1": the second is
-	corrNextSentence         // "add 5 E3. No wait, 6.": taken back in the next sentence
+	corrNone         correction = iota
+	corrTakesBack               // "3, non pardon, 4": the first is withdrawn
+	corrInsteadOf               // "2 rather than 1": the second is
+	corrNextSentence            // "add 5 E3. No wait, 6.": taken back in the next sentence
 )
 
 var (
