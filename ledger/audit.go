@@ -516,25 +516,11 @@ func (e *encoder) delta(d *Delta) {
 	e.b = append(e.b, '{')
 	if len(d.Subs) > 0 {
 		e.key("subs")
-		e.b = append(e.b, '[')
-		for i := range d.Subs {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.subDelta(&d.Subs[i])
-		}
-		e.b = append(e.b, ']')
+		array(e, d.Subs, (*encoder).subDelta)
 	}
 	if len(d.Users) > 0 {
 		e.key("users")
-		e.b = append(e.b, '[')
-		for i := range d.Users {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.userDelta(&d.Users[i])
-		}
-		e.b = append(e.b, ']')
+		array(e, d.Users, (*encoder).userDelta)
 	}
 	if len(d.Order) > 0 {
 		e.key("order")
@@ -575,25 +561,22 @@ func (e *encoder) subDelta(d *SubDelta) {
 	e.rawField("set", d.Set)
 	if len(d.Seats) > 0 {
 		e.key("seats")
-		e.b = append(e.b, '[')
-		for i, s := range d.Seats {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.b = append(e.b, '{')
-			e.optInt("keep", int64(s.Keep))
-			e.optInt("drop", int64(s.Drop))
-			if s.Put != nil {
-				e.key("put")
-				e.batch(*s.Put)
-			}
-			e.b = append(e.b, '}')
-		}
-		e.b = append(e.b, ']')
+		array(e, d.Seats, (*encoder).seatEdit)
 	}
 	if d.Now != nil {
 		e.key("now")
 		e.oneSub(d.Now)
+	}
+	e.b = append(e.b, '}')
+}
+
+func (e *encoder) seatEdit(s *SeatEdit) {
+	e.b = append(e.b, '{')
+	e.optInt("keep", int64(s.Keep))
+	e.optInt("drop", int64(s.Drop))
+	if s.Put != nil {
+		e.key("put")
+		e.batch(*s.Put)
 	}
 	e.b = append(e.b, '}')
 }

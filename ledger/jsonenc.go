@@ -225,20 +225,26 @@ func (e *encoder) fail() {
 	}
 }
 
-func (e *encoder) strs(list []string) {
-	if list == nil {
+// array writes items as a JSON array, null for a nil slice (as
+// json.Marshal does), each item by each: the one loop of every list.
+func array[T any](e *encoder, items []T, each func(*encoder, *T)) {
+	if items == nil {
 		e.raw("null")
 		return
 	}
 	e.b = append(e.b, '[')
-	for i, s := range list {
+	for i := range items {
 		if i > 0 {
 			e.b = append(e.b, ',')
 		}
-		e.str(s)
+		each(e, &items[i])
 	}
 	e.b = append(e.b, ']')
 }
+
+func (e *encoder) strs(list []string) { array(e, list, (*encoder).strAt) }
+
+func (e *encoder) strAt(s *string) { e.str(*s) }
 
 // Field helpers for omitempty and omitzero fields.
 func (e *encoder) optStr(k, v string) {
@@ -285,20 +291,7 @@ func (e *encoder) optFloat(k string, v *float64) {
 
 // Stored values.
 
-func (e *encoder) subscriptions(list []Subscription) {
-	if list == nil {
-		e.raw("null")
-		return
-	}
-	e.b = append(e.b, '[')
-	for i := range list {
-		if i > 0 {
-			e.b = append(e.b, ',')
-		}
-		e.subscription(&list[i])
-	}
-	e.b = append(e.b, ']')
-}
+func (e *encoder) subscriptions(list []Subscription) { array(e, list, (*encoder).subscription) }
 
 func (e *encoder) subscription(s *Subscription) {
 	e.b = append(e.b, '{')
@@ -329,18 +322,7 @@ func (e *encoder) subscription(s *Subscription) {
 }
 
 func (e *encoder) seats(list []SeatBatch) {
-	if list == nil {
-		e.raw("null")
-		return
-	}
-	e.b = append(e.b, '[')
-	for i := range list {
-		if i > 0 {
-			e.b = append(e.b, ',')
-		}
-		e.batch(list[i])
-	}
-	e.b = append(e.b, ']')
+	array(e, list, func(e *encoder, b *SeatBatch) { e.batch(*b) })
 }
 
 func (e *encoder) batch(b SeatBatch) {
@@ -452,33 +434,13 @@ func (e *encoder) requester(r *Requester) {
 	e.str(r.ID)
 	if len(r.Roles) > 0 {
 		e.key("roles")
-		e.b = append(e.b, '[')
-		for i, role := range r.Roles {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.str(string(role))
-		}
-		e.b = append(e.b, ']')
+		array(e, r.Roles, func(e *encoder, role *Role) { e.str(string(*role)) })
 	}
 	e.optTrue("operator", r.Operator)
 	e.b = append(e.b, '}')
 }
 
-func (e *encoder) ops(ops []Op) {
-	if ops == nil {
-		e.raw("null")
-		return
-	}
-	e.b = append(e.b, '[')
-	for i := range ops {
-		if i > 0 {
-			e.b = append(e.b, ',')
-		}
-		e.op(&ops[i])
-	}
-	e.b = append(e.b, ']')
-}
+func (e *encoder) ops(ops []Op) { array(e, ops, (*encoder).op) }
 
 func (e *encoder) op(o *Op) {
 	e.b = append(e.b, '{')
@@ -514,31 +476,9 @@ func (e *encoder) result(r *Result) {
 	e.str(string(r.Status))
 	e.optStr("tenant", r.Tenant)
 	e.key("ops")
-	if r.Ops == nil {
-		e.raw("null")
-	} else {
-		e.b = append(e.b, '[')
-		for i := range r.Ops {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.opResult(&r.Ops[i])
-		}
-		e.b = append(e.b, ']')
-	}
+	array(e, r.Ops, (*encoder).opResult)
 	e.key("errors")
-	if r.Errors == nil {
-		e.raw("null")
-	} else {
-		e.b = append(e.b, '[')
-		for i := range r.Errors {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.error(&r.Errors[i])
-		}
-		e.b = append(e.b, ']')
-	}
+	array(e, r.Errors, (*encoder).error)
 	e.key("at")
 	e.time(r.At)
 	e.optStr("undoes", r.Undoes)
@@ -598,36 +538,12 @@ func (e *encoder) opResult(r *OpResult) {
 	e.optStr("currency", r.Currency)
 	if len(r.UserResults) > 0 {
 		e.key("user_results")
-		e.b = append(e.b, '[')
-		for i := range r.UserResults {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			u := &r.UserResults[i]
-			e.b = append(e.b, '{')
-			e.key("upn")
-			e.str(u.UPN)
-			e.key("outcome")
-			e.str(u.Outcome)
-			e.optStr("code", string(u.Code))
-			e.optStr("detail", u.Detail)
-			e.optTime("data_until", u.DataUntil)
-			e.optTrue("created", u.Created)
-			e.b = append(e.b, '}')
-		}
-		e.b = append(e.b, ']')
+		array(e, r.UserResults, (*encoder).userResult)
 	}
 	e.optStrs("holders", r.Holders)
 	if len(r.FinalDates) > 0 {
 		e.key("final_dates")
-		e.b = append(e.b, '[')
-		for i, t := range r.FinalDates {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.time(t)
-		}
-		e.b = append(e.b, ']')
+		array(e, r.FinalDates, func(e *encoder, t *time.Time) { e.time(*t) })
 	}
 	e.optTrue("auto_renew", r.AutoRenew)
 	e.optTime("scheduled_for", r.ScheduledFor)
@@ -638,6 +554,19 @@ func (e *encoder) opResult(r *OpResult) {
 	e.optInt("bought", int64(r.Bought))
 	e.optInt("returned", int64(r.Returned))
 	e.optInt("scheduled", int64(r.Scheduled))
+	e.b = append(e.b, '}')
+}
+
+func (e *encoder) userResult(u *UserOutcome) {
+	e.b = append(e.b, '{')
+	e.key("upn")
+	e.str(u.UPN)
+	e.key("outcome")
+	e.str(u.Outcome)
+	e.optStr("code", string(u.Code))
+	e.optStr("detail", u.Detail)
+	e.optTime("data_until", u.DataUntil)
+	e.optTrue("created", u.Created)
 	e.b = append(e.b, '}')
 }
 
