@@ -177,9 +177,8 @@ func (in *Intake) process(ctx context.Context, msg *decode.Message, raw []byte, 
 	if err != nil {
 		return Outcome{}, err
 	}
-	req := ledger.Request{Tenant: t.ID, Requester: ledger.Requester{ID: from}, Origin: origin,
-		IdempotencyKey: key, DryRun: dryRun, Text: clip.Text(body, 4000), Language: t.Language,
-		ReplyLimit: in.cfg.RepliesPerHour}
+	req := contactRequest(t.ID, origin, key, dryRun)
+	req.Text, req.Language, req.ReplyLimit = clip.Text(body, 4000), t.Language, in.cfg.RepliesPerHour
 
 	if in.cfg.TrustedAuthserv != "" {
 		// Only a pass aligned with the From domain counts (SPEC §4.3).
@@ -360,8 +359,7 @@ func (in *Intake) unreadable(ctx context.Context, raw []byte, perr error, dryRun
 		return Outcome{Status: ledger.StatusIgnored, Reason: string(why)}, nil
 	}
 	in.log.Warn("unreadable mail", "from", msg.From.Email, "err", perr)
-	origin := ledger.Origin{Channel: ledger.ChannelEmail, MessageID: msg.MessageID, From: msg.From.Email,
-		FromName: msg.From.Name, Subject: clip.Text(msg.Subject, 300), References: threadReferences(msg)}
+	origin := originOf(msg, Source{})
 	key := idempotencyKey(msg, raw, Source{})
 	tenants, err := in.ledger.ContactTenants(ctx, msg.From.Email)
 	if err != nil {
@@ -370,9 +368,16 @@ func (in *Intake) unreadable(ctx context.Context, raw []byte, perr error, dryRun
 	if len(tenants) != 1 {
 		return in.stranger(ctx, origin, key, detectLanguage(msg.Subject, ""), dryRun, true)
 	}
-	req := ledger.Request{Tenant: tenants[0], Requester: ledger.Requester{ID: msg.From.Email}, Origin: origin,
-		IdempotencyKey: key, DryRun: dryRun, ReplyLimit: in.cfg.RepliesPerHour}
+	req := contactRequest(tenants[0], origin, key, dryRun)
+	req.ReplyLimit = in.cfg.RepliesPerHour
 	return in.record(ctx, req, refusal(code, perr.Error()), true)
+}
+
+// contactRequest is the request a contact's message makes of its tenant:
+// asked by the sender, once per idempotency key.
+func contactRequest(tenant string, origin ledger.Origin, key string, dryRun bool) ledger.Request {
+	return ledger.Request{Tenant: tenant, Requester: ledger.Requester{ID: origin.From}, Origin: origin,
+		IdempotencyKey: key, DryRun: dryRun}
 }
 
 // originOf is where a message with a usable sender comes from.
@@ -405,8 +410,8 @@ func (in *Intake) attachAutomated(ctx context.Context, msg *decode.Message, orig
 	if err != nil || len(tenants) != 1 {
 		return ignored, err
 	}
-	req := ledger.Request{Tenant: tenants[0], Requester: ledger.Requester{ID: origin.From}, Origin: origin,
-		IdempotencyKey: key, DryRun: dryRun, Text: clip.Text(quote.Strip(msg.Text), 4000)}
+	req := contactRequest(tenants[0], origin, key, dryRun)
+	req.Text = clip.Text(quote.Strip(msg.Text), 4000)
 	conv, err := in.continuation(ctx, msg, req)
 	if err != nil || conv == nil {
 		return ignored, err

@@ -140,10 +140,16 @@ func (d *doc) answerParts() []bool {
 					out[k] = true
 				}
 			}
-			denied = denied || d.anyWord(lo, hi, negationWords) && d.hasTrigger(lo, hi)
+			denied = denied || d.deniesRequest(lo, hi)
 		})
 	}
 	return out
+}
+
+// deniesRequest reports a negated verb of request in [lo, hi): "merci de
+// ne pas en ajouter", "please don't add any".
+func (d *doc) deniesRequest(lo, hi int) bool {
+	return d.anyWord(lo, hi, negationWords) && d.hasTrigger(lo, hi)
 }
 
 // hasTrigger reports a verb or noun of request in [lo, hi).
@@ -300,7 +306,7 @@ func (st *state) fragments(d *doc) {
 			if !ok {
 				return
 			}
-			text := d.text[d.toks[s.lo].start:d.toks[s.hi-1].end]
+			text := d.sentenceText(s.lo)
 			partial := &ledger.Op{Kind: ledger.OpAdd}
 			if q := it.q; q != nil {
 				if q.status == qOK {

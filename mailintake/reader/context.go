@@ -537,7 +537,7 @@ func (st *state) speaksOf(d *doc, qs []ledger.Error, p *pools) bool {
 		return false
 	}
 	for si := range d.sents {
-		if s := &d.sents[si]; d.anyWord(s.lo, s.hi, negationWords) && d.hasTrigger(s.lo, s.hi) {
+		if s := &d.sents[si]; d.deniesRequest(s.lo, s.hi) {
 			return false // "merci de ne pas en ajouter": nothing more is wanted
 		}
 	}
