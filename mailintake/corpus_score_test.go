@@ -135,16 +135,16 @@ func (b *corpusScoreBoard) print(w io.Writer) {
 var effectOutcomes = []string{ledger.OutcomeApplied, ledger.OutcomePending, ledger.OutcomeScheduled, ledger.OutcomePartial}
 
 // unexpectedEffects are the operations of r that took effect (or wait to) and
-// that the expectation c does not list (op, product, quantity and users all
+// that the expectation (status, want) does not list (op, product, quantity and users all
 // alike; each expected operation excuses one produced operation). An
 // operation listed for a refused, clarified or answered message excuses
 // nothing (it was to be refused), and one listed for a pending message
 // excuses only a pending outcome (applying it at once skips R-APPROVAL).
-func unexpectedEffects(r ledger.Result, c corpusCase) []corpusOp {
+func unexpectedEffects(r ledger.Result, status string, want []corpusOp) []corpusOp {
 	var left []corpusOp
-	switch ledger.Status(c.Status) {
+	switch ledger.Status(status) {
 	case ledger.StatusApplied, ledger.StatusPartiallyApplied, ledger.StatusPendingApproval:
-		left = slices.Clone(c.Ops)
+		left = slices.Clone(want)
 	}
 	var out []corpusOp
 	for _, o := range r.Ops {
@@ -155,7 +155,7 @@ func unexpectedEffects(r ledger.Result, c corpusCase) []corpusOp {
 		i := slices.IndexFunc(left, func(w corpusOp) bool {
 			return w.Op == got.Op && w.SKU == got.SKU && w.Quantity == got.Quantity && slices.Equal(w.Users, got.Users)
 		})
-		if i >= 0 && (ledger.Status(c.Status) != ledger.StatusPendingApproval || o.Outcome == ledger.OutcomePending) {
+		if i >= 0 && (ledger.Status(status) != ledger.StatusPendingApproval || o.Outcome == ledger.OutcomePending) {
 			left = slices.Delete(left, i, i+1)
 			continue
 		}

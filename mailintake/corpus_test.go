@@ -464,7 +464,7 @@ func runCorpusCase(t *testing.T, desk *corpusDesk, c corpusCase, set *corpusSetS
 	if err != nil {
 		t.Fatalf("ingest: %v", err)
 	}
-	dangerous = unexpectedEffects(out.Result, c)
+	dangerous = unexpectedEffects(out.Result, c.Status, c.Ops)
 	t.Logf("why: %s", c.Why)
 	if len(dangerous) > 0 {
 		t.Errorf("DANGEROUS: applied or queued %v, which the message does not ask for", dangerous)
@@ -558,35 +558,7 @@ func checkReply(t *testing.T, c corpusCase, raw []byte, out mailintake.Outcome) 
 	if out.Reply == nil {
 		return
 	}
-	r := out.Reply
-	t.Logf("reply %q:\n%s", r.Subject, r.Text)
-	m, err := mail.ReadMessage(bytes.NewReader(r.Raw))
-	if err != nil {
-		t.Fatalf("reply is not a message: %v", err)
-	}
-	h := m.Header
-	if got := h.Get("Content-Language"); got != c.Lang {
-		t.Errorf("reply language %q, want %q", got, c.Lang)
-	}
-	if got := h.Get("Auto-Submitted"); got != "auto-replied" {
-		t.Errorf("reply Auto-Submitted %q, want auto-replied", got)
-	}
-	if !strings.HasPrefix(h.Get("Content-Type"), "multipart/alternative") {
-		t.Errorf("reply Content-Type %q, want multipart/alternative", h.Get("Content-Type"))
-	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
-	if err != nil {
-		t.Errorf("reply subject %q: %v", h.Get("Subject"), err)
-	}
-	if !strings.HasPrefix(subject, "Re: ") {
-		t.Errorf("reply subject %q does not start with Re: ", subject)
-	}
-	if out.RequestID != "" && !strings.Contains(subject, "["+out.RequestID+"]") {
-		t.Errorf("reply subject %q lacks [%s]", subject, out.RequestID)
-	}
-	if out.RequestID == "" && strings.Contains(subject, "[LD-") {
-		t.Errorf("reply subject %q names a request though none was recorded", subject)
-	}
+	h, subject := checkReplyBasics(t, out, c.Lang, c.ReplyContains, c.ReplyNotContains)
 	if c.ReplySubjectContains != "" && !strings.Contains(subject, c.ReplySubjectContains) {
 		t.Errorf("reply subject %q lacks %q", subject, c.ReplySubjectContains)
 	}
@@ -607,23 +579,61 @@ func checkReply(t *testing.T, c corpusCase, raw []byte, out mailintake.Outcome) 
 	} else if to, err := mail.ParseAddress(h.Get("To")); err != nil || !strings.EqualFold(to.Address, from.Address) {
 		t.Errorf("reply To %q, want the sender %s", h.Get("To"), from.Address)
 	}
+}
 
+// checkReplyBasics checks what every reply is (SPEC §4.5), whatever it
+// answers: a message in lang, marked auto-replied, multipart/alternative,
+// "Re: …" with the tag of the request recorded (and none when none was),
+// saying what it must and not what it must not. It returns the reply's
+// header and decoded subject for the caller's own checks.
+func checkReplyBasics(t testing.TB, out mailintake.Outcome, lang string, contains, notContains []string) (mail.Header, string) {
+	t.Helper()
+	r := out.Reply
+	t.Logf("reply %q:\n%s", r.Subject, r.Text)
+	m, err := mail.ReadMessage(bytes.NewReader(r.Raw))
+	if err != nil {
+		t.Fatalf("reply is not a message: %v", err)
+	}
+	h := m.Header
+	if got := h.Get("Content-Language"); got != lang {
+		t.Errorf("reply language %q, want %q", got, lang)
+	}
+	if got := h.Get("Auto-Submitted"); got != "auto-replied" {
+		t.Errorf("reply Auto-Submitted %q, want auto-replied", got)
+	}
+	if !strings.HasPrefix(h.Get("Content-Type"), "multipart/alternative") {
+		t.Errorf("reply Content-Type %q, want multipart/alternative", h.Get("Content-Type"))
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
+	if err != nil {
+		t.Errorf("reply subject %q: %v", h.Get("Subject"), err)
+	}
+	if !strings.HasPrefix(subject, "Re: ") {
+		t.Errorf("reply subject %q does not start with Re: ", subject)
+	}
+	if out.RequestID != "" && !strings.Contains(subject, "["+out.RequestID+"]") {
+		t.Errorf("reply subject %q lacks [%s]", subject, out.RequestID)
+	}
+	if out.RequestID == "" && strings.Contains(subject, "[LD-") {
+		t.Errorf("reply subject %q names a request though none was recorded", subject)
+	}
 	// French typography puts no-break spaces before ':' and inside « »:
 	// the expectations are written with plain spaces.
 	text, html := plainSpaces.Replace(r.Text), plainSpaces.Replace(r.HTML)
-	for _, s := range c.ReplyContains {
+	for _, s := range contains {
 		if !strings.Contains(text, plainSpaces.Replace(s)) {
 			t.Errorf("reply lacks %q:\n%s", s, r.Text)
 		}
 	}
-	for _, s := range c.ReplyNotContains {
+	for _, s := range notContains {
 		if s = plainSpaces.Replace(s); strings.Contains(text, s) || strings.Contains(html, s) {
 			t.Errorf("reply must not say %q:\n%s", s, r.Text)
 		}
 	}
-	if c.Lang == "fr" && !strings.Contains(r.Text, "Cordialement") || c.Lang == "en" && !strings.Contains(r.Text, "Kind regards") {
-		t.Errorf("reply text is not in %s:\n%s", c.Lang, r.Text)
+	if lang == "fr" && !strings.Contains(r.Text, "Cordialement") || lang == "en" && !strings.Contains(r.Text, "Kind regards") {
+		t.Errorf("reply text is not in %s:\n%s", lang, r.Text)
 	}
+	return h, subject
 }
 
 var plainSpaces = strings.NewReplacer("\u00a0", " ", "\u202f", " ")
