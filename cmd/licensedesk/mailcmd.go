@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,12 +40,7 @@ const deliveryBound = 10 * time.Second
 // mailOutput is the JSON of mail ingest: SPEC §6's object, with reply
 // holding the whole reply email.
 type mailOutput struct {
-	RequestID string            `json:"request_id"`
-	Status    ledger.Status     `json:"status"`
-	Tenant    string            `json:"tenant"`
-	Ops       []ledger.OpResult `json:"ops"`
-	Errors    []ledger.Error    `json:"errors"`
-	Reply     string            `json:"reply"`
+	outcomeObject
 	// ReplyText is the reply's text part, decoded (SPEC §6).
 	ReplyText  string      `json:"reply_text"`
 	Understood []ledger.Op `json:"understood,omitempty"`
@@ -128,20 +122,13 @@ func (e *env) mail(ctx context.Context, args []string) int {
 	}
 	if *asJSON {
 		res := out.Result
-		o := mailOutput{RequestID: out.RequestID, Status: out.Status, Tenant: out.Tenant, Ops: res.Ops, Errors: res.Errors,
-			Reply: reply, Understood: res.Understood, Reason: out.Reason, Sent: sent, Queued: queued}
+		o := mailOutput{outcomeObject: outcomeObject{RequestID: out.RequestID, Status: out.Status, Tenant: out.Tenant,
+			Ops: res.Ops, Errors: res.Errors, Reply: reply}.withLists(),
+			Understood: res.Understood, Reason: out.Reason, Sent: sent, Queued: queued}
 		if out.Reply != nil {
 			o.ReplyText = out.Reply.Text
 		}
-		if o.Ops == nil {
-			o.Ops = []ledger.OpResult{}
-		}
-		if o.Errors == nil {
-			o.Errors = []ledger.Error{}
-		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(o); err != nil {
+		if err := e.printJSON(o); err != nil {
 			return e.fail(err)
 		}
 	} else {

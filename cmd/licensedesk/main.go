@@ -172,16 +172,42 @@ type configError struct{ err error }
 func (c *configError) Error() string { return c.err.Error() }
 func (c *configError) Unwrap() error { return c.err }
 
-// execOutput is the JSON of exec (SPEC §6).
-type execOutput struct {
+// outcomeObject is the outcome object of SPEC §6, which exec and mail
+// ingest print with --json.
+type outcomeObject struct {
 	RequestID string            `json:"request_id"`
 	Status    ledger.Status     `json:"status"`
 	Tenant    string            `json:"tenant"`
 	Ops       []ledger.OpResult `json:"ops"`
 	Errors    []ledger.Error    `json:"errors"`
 	Reply     string            `json:"reply"`
-	Data      any               `json:"data,omitempty"`
-	Undoes    string            `json:"undoes,omitempty"`
+}
+
+// printJSON prints v as indented JSON: the outcome objects a person or a
+// script reads.
+func (e *env) printJSON(v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// withLists returns o with empty lists for nil ones: SPEC §6 prints []
+// where there is nothing, never null.
+func (o outcomeObject) withLists() outcomeObject {
+	if o.Ops == nil {
+		o.Ops = []ledger.OpResult{}
+	}
+	if o.Errors == nil {
+		o.Errors = []ledger.Error{}
+	}
+	return o
+}
+
+// execOutput is the JSON of exec (SPEC §6).
+type execOutput struct {
+	outcomeObject
+	Data   any    `json:"data,omitempty"`
+	Undoes string `json:"undoes,omitempty"`
 }
 
 func (e *env) exec(ctx context.Context, args []string) int {
@@ -233,17 +259,12 @@ func (e *env) exec(ctx context.Context, args []string) int {
 		return e.fail(err)
 	}
 	if *asJSON {
-		out := execOutput{Status: rep.Status, Reply: rep.Text, Ops: []ledger.OpResult{}, Errors: []ledger.Error{}}
+		out := execOutput{outcomeObject: outcomeObject{Status: rep.Status, Reply: rep.Text}}
 		switch {
 		case rep.Result != nil:
 			r := rep.Result
 			out.RequestID, out.Tenant, out.Undoes = r.RequestID, r.Tenant, r.Undoes
-			if r.Ops != nil {
-				out.Ops = r.Ops
-			}
-			if r.Errors != nil {
-				out.Errors = r.Errors
-			}
+			out.Ops, out.Errors = r.Ops, r.Errors
 		case rep.Usage != nil:
 			code := rep.Usage.Code
 			if code == "" {
@@ -251,17 +272,14 @@ func (e *env) exec(ctx context.Context, args []string) int {
 			}
 			out.Errors = []ledger.Error{{Code: code, Message: rep.Usage.Message}}
 		default:
-			if rep.Errors != nil {
-				out.Errors = rep.Errors
-			}
+			out.Errors = rep.Errors
 			out.Data = rep.Data
 			if rep.Command != nil {
 				out.Tenant = rep.Command.Tenant
 			}
 		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		out.outcomeObject = out.withLists()
+		if err := e.printJSON(out); err != nil {
 			return e.fail(err)
 		}
 	} else {
